@@ -1,0 +1,291 @@
+"""The headless CLI: ``python -m engine words neighbours apple --json``.
+
+Everything the GUI can do with a word space, the CLI can do: build the corpus, train,
+query, evaluate, project, import and export. Long work shows a progress bar on stderr;
+``--json`` prints a machine-readable result on stdout. Errors print a message a person
+can act on and exit with status 2 (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine import api
+from engine.errors import EngineError
+from engine.jobs import Cancelled, CancelToken, Progress
+
+
+class ProgressBar:
+    """A tqdm bar fed by engine Progress reports (fractions of 1)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self._bar = None
+        self._enabled = enabled and sys.stderr.isatty() or enabled == "always"
+
+    def __call__(self, p: Progress) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=1000, file=sys.stderr, leave=False,
+                             bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}",
+                             disable=not self._enabled)
+        self._bar.n = int(round(min(max(p.fraction, 0.0), 1.0) * 1000))
+        self._bar.set_description(p.message[:40], refresh=False)
+        post = []
+        for key in ("words_per_second", "loss"):
+            value = p.stats.get(key)
+            if isinstance(value, (int, float)):
+                post.append(f"{key.replace('_per_second', '/s')}={value:,.3g}")
+        self._bar.set_postfix_str(" ".join(post), refresh=False)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=1, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def _scored_table(items) -> str:
+    return "\n".join(f"{i:>3}. {s.word:<24} {s.score:.4f}" for i, s in enumerate(items, 1))
+
+
+# ---- words subcommands ----------------------------------------------------------------
+def cmd_build_corpus(args, engine, progress, cancel):
+    report = engine.handle(api.BuildCorpus(args.out), progress, cancel)
+    data = {"path": str(report.path), "manifest": str(report.manifest_path),
+            "sentences": report.n_sentences, "tokens": report.n_tokens, "types": report.n_types}
+    _emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+def cmd_train(args, engine, progress, cancel):
+    from engine.words.trainer import SkipGramSettings
+
+    settings = SkipGramSettings(
+        dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
+        min_count=args.min_count, sample=args.sample, alpha=args.alpha, seed=args.seed,
+        threads=args.threads, device=args.device, backend=args.backend,
+    )
+    space = engine.handle(api.TrainWords(args.corpus, args.out, settings, not args.no_resume),
+                          progress, cancel)
+    data = {"out": str(args.out), "words": len(space), "dim": space.dim,
+            "epochs_done": space.info.get("epochs_done"), "device": space.info.get("device"),
+            "backend": space.info.get("backend")}
+    _emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+def cmd_neighbours(args, engine, progress, cancel):
+    ans = engine.handle(api.Neighbours(args.word, args.k, args.metric, args.space))
+    _emit(args, [s.to_json() for s in ans.items], _scored_table(ans.items))
+
+
+def cmd_analogy(args, engine, progress, cancel):
+    ans = engine.handle(api.Analogy(args.a, args.b, args.c, args.k, args.method, args.space))
+    _emit(args, [s.to_json() for s in ans.items], _scored_table(ans.items))
+
+
+def cmd_vector(args, engine, progress, cancel):
+    vec = engine.handle(api.VectorOf(args.word, args.space))
+    _emit(args, {"word": args.word, "vector": [round(float(x), 6) for x in vec]},
+          " ".join(f"{x:.6f}" for x in vec))
+
+
+def cmd_eval(args, engine, progress, cancel):
+    result = engine.handle(api.Evaluate(args.space, args.vocab), progress, cancel)
+    data = result.to_json(with_failures=args.failures)
+    lines = [f"analogy accuracy ({args.vocab:,} words): {result.analogy_accuracy:.4f} "
+             f"({result.analogy_correct}/{result.analogy_covered} covered of "
+             f"{result.analogy_total})"]
+    lines += [f"  {s.section:<28} {s.accuracy:.3f}  ({s.correct}/{s.covered})"
+              for s in result.sections]
+    lines += [f"{s.name}: spearman {s.spearman:.4f} ({s.pairs_used} pairs, {s.pairs_oov} OOV)"
+              for s in result.similarity]
+    _emit(args, data, "\n".join(lines))
+
+
+def cmd_project(args, engine, progress, cancel):
+    from engine.storage import export_coordinates_csv
+
+    params = {}
+    if args.method == "umap":
+        params = {"n_neighbors": args.neighbors, "min_dist": args.min_dist}
+    elif args.method == "tsne":
+        params = {"perplexity": args.perplexity}
+    proj = engine.handle(api.Project(args.method, args.dims, args.seed, args.limit, params,
+                                     args.space), progress, cancel)
+    if args.out:
+        export_coordinates_csv(list(proj.keys), proj.coords, args.out)
+    data = {"out": str(args.out) if args.out else None, "points": len(proj.keys),
+            "dims": int(proj.coords.shape[1]), "method": args.method,
+            "seconds": round(proj.elapsed, 3)}
+    _emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+def cmd_import(args, engine, progress, cancel):
+    from engine.storage import save_space
+
+    space = engine.handle(api.ImportVectors(args.path, args.format))
+    save_space(space, args.out)
+    data = {"out": str(args.out), "words": len(space), "dim": space.dim}
+    _emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+def cmd_export(args, engine, progress, cancel):
+    engine.handle(api.ExportVectors(args.out, args.format, args.space))
+    _emit(args, {"out": str(args.out), "format": args.format}, f"wrote {args.out}")
+
+
+def cmd_export_neighbours(args, engine, progress, cancel):
+    from engine.storage import export_neighbours_csv
+
+    rows = []
+    for word in args.words:
+        ans = engine.handle(api.Neighbours(word, args.k, args.metric, args.space))
+        rows += [(word, rank, s.word, s.score) for rank, s in enumerate(ans.items, 1)]
+    export_neighbours_csv(rows, args.out)
+    _emit(args, {"out": str(args.out), "rows": len(rows)}, f"wrote {len(rows)} rows to {args.out}")
+
+
+def cmd_build_default_space(args, engine, progress, cancel):
+    from engine.words.default_space import build_default_space
+
+    manifest = build_default_space(progress=progress, cancel=cancel, epochs=args.epochs)
+    _emit(args, manifest, json.dumps(manifest.get("metrics", {}), indent=1))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m engine",
+        description="Embedding Explorer engine: train and query embedding spaces headless.",
+    )
+    modalities = parser.add_subparsers(dest="modality", required=True, metavar="SPACE")
+    words = modalities.add_parser("words", help="skip-gram word spaces")
+    sub = words.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, help_):
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="print JSON on stdout")
+        return p
+
+    def with_space(p):
+        p.add_argument("--space", type=Path, default=None,
+                       help="space folder or vector file (default: the shipped space)")
+        return p
+
+    p = command("build-corpus", cmd_build_corpus,
+                "build the default English corpus from Debian packages")
+    p.add_argument("--out", type=Path, default=None, help="corpus text file to write")
+
+    p = command("train", cmd_train, "train skip-gram vectors on a corpus")
+    p.add_argument("--corpus", type=Path, default=None,
+                   help="text file or folder (default: the default corpus)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the trained space")
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--negative", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--sample", type=float, default=1e-3)
+    p.add_argument("--alpha", type=float, default=0.025)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--backend", choices=["auto", "numba", "torch"], default="auto")
+    p.add_argument("--no-resume", action="store_true",
+                   help="start afresh even if OUT holds a matching checkpoint")
+
+    p = with_space(command("neighbours", cmd_neighbours, "nearest words to WORD"))
+    p.add_argument("word")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
+
+    p = with_space(command("analogy", cmd_analogy,
+                           "A - B + C (rome italy germany asks for berlin)"))
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("c")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--method", choices=["add", "mul"], default="add")
+
+    p = with_space(command("vector", cmd_vector, "print the vector of WORD"))
+    p.add_argument("word")
+
+    p = with_space(command("eval", cmd_eval,
+                           "analogy accuracy and SimLex-999 / WordSim-353 Spearman"))
+    p.add_argument("--vocab", type=int, default=30_000,
+                   help="restrict analogies to the N most frequent words")
+    p.add_argument("--failures", action="store_true", help="list failed analogies (JSON)")
+
+    p = with_space(command("project", cmd_project, "project the space to 2D or 3D"))
+    p.add_argument("--method", choices=["pca", "umap", "tsne"], default="pca")
+    p.add_argument("--dims", type=int, choices=[2, 3], default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="only the N most frequent words")
+    p.add_argument("--neighbors", type=int, default=15, help="UMAP n_neighbors")
+    p.add_argument("--min-dist", type=float, default=0.1, help="UMAP min_dist")
+    p.add_argument("--perplexity", type=float, default=30.0, help="t-SNE perplexity")
+    p.add_argument("--out", type=Path, default=None, help="coordinates CSV to write")
+
+    formats = ["word2vec-text", "word2vec-binary", "glove", "fasttext-vec", "tf-projector",
+               "native"]
+    p = command("import", cmd_import, "import vectors into a native space folder")
+    p.add_argument("path", type=Path)
+    p.add_argument("--format", choices=formats, default=None, help="default: autodetect")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = with_space(command("export", cmd_export, "export a space to another format"))
+    p.add_argument("--format", choices=formats, required=True)
+    p.add_argument("--out", type=Path, required=True)
+
+    p = with_space(command("export-neighbours", cmd_export_neighbours,
+                           "write the neighbours of WORDS to a CSV file"))
+    p.add_argument("words", nargs="+")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = command("build-default-space", cmd_build_default_space,
+                "rebuild resources/words/default-space (corpus, training, eval, projections)")
+    p.add_argument("--epochs", type=int, default=None, help="override the default epochs")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from engine.engine import Engine
+
+    args = build_parser().parse_args(argv)
+    progress = ProgressBar()
+    cancel = CancelToken()
+    try:
+        args.func(args, Engine(), progress, cancel)
+    except EngineError as e:
+        progress.close()
+        print(f"error: {e.message}", file=sys.stderr)
+        if e.hint:
+            print(e.hint, file=sys.stderr)
+        return 2
+    except Cancelled:
+        progress.close()
+        print("cancelled", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        cancel.cancel()
+        progress.close()
+        print("interrupted", file=sys.stderr)
+        return 130
+    progress.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

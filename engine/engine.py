@@ -1,0 +1,240 @@
+"""``Engine``: answers requests; ``EngineThread``: runs them off the caller's thread.
+
+The thread has two lanes, each a worker with its own queue: one for training (long,
+one at a time) and one for queries (short). Submitting a query cancels any queued or
+running query of the same request type, because a newer neighbours or projection
+request makes the older answer stale (the pattern napari's layer slicer uses).
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine import api
+from engine.errors import EngineError
+from engine.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressCallback, no_progress
+from engine.paths import DEFAULT_WORD_SPACE
+from engine.spaces import EmbeddingSpace
+
+
+class Engine:
+    """Stateless apart from a cache of loaded spaces (immutable, so sharing is safe)."""
+
+    def __init__(self) -> None:
+        self._spaces: dict[str, EmbeddingSpace] = {}
+        self._lock = threading.Lock()
+        self._device: str | None = None
+
+    @property
+    def device(self) -> str:
+        """CUDA when torch sees a GPU, else CPU; decided once (importing torch is slow)."""
+        if self._device is None:
+            import torch
+
+            self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        return self._device
+
+    # ---- spaces --------------------------------------------------------------------
+    def space(self, path: Path | None = None, format: str | None = None) -> EmbeddingSpace:
+        from engine.storage import import_vectors
+
+        path = Path(path) if path is not None else DEFAULT_WORD_SPACE
+        key = f"{path.resolve()}|{format}"
+        with self._lock:
+            cached = self._spaces.get(key)
+        if cached is not None:
+            return cached
+        if not path.exists():
+            if path == DEFAULT_WORD_SPACE:
+                raise EngineError(
+                    f"The default word space is missing ({path}).",
+                    "Rebuild it: python -m engine words build-default-space",
+                )
+            raise EngineError(f"{path} does not exist.", "Check the path to the space.")
+        space = import_vectors(path, format)
+        with self._lock:
+            self._spaces[key] = space
+        return space
+
+    def remember(self, path: Path, space: EmbeddingSpace) -> None:
+        """Publish a freshly trained snapshot under ``path`` (replacing an older one)."""
+        with self._lock:
+            self._spaces[f"{Path(path).resolve()}|None"] = space
+
+    # ---- requests ------------------------------------------------------------------
+    def handle(
+        self,
+        request: Any,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken = NEVER_CANCELLED,
+    ) -> Any:
+        handler = getattr(self, f"_handle_{type(request).__name__}", None)
+        if handler is None:
+            raise EngineError(f"The engine does not know the request {type(request).__name__}.")
+        return handler(request, progress, cancel)
+
+    def _handle_LoadSpace(self, r: api.LoadSpace, progress, cancel) -> api.SpaceLoaded:
+        return api.SpaceLoaded(r.path, self.space(r.path, r.format))
+
+    def _handle_Neighbours(self, r: api.Neighbours, progress, cancel) -> api.NeighboursAnswer:
+        space = self.space(r.space)
+        items = space.neighbours(r.word, r.k, r.metric)  # type: ignore[arg-type]
+        return api.NeighboursAnswer(r.word, tuple(items))
+
+    def _handle_Analogy(self, r: api.Analogy, progress, cancel) -> api.AnalogyAnswer:
+        space = self.space(r.space)
+        items = space.analogy(r.a, r.b, r.c, r.k, r.method)  # type: ignore[arg-type]
+        return api.AnalogyAnswer(r.a, r.b, r.c, r.method, tuple(items))
+
+    def _handle_VectorOf(self, r: api.VectorOf, progress, cancel):
+        return self.space(r.space).vector(r.word)
+
+    def _handle_Evaluate(self, r: api.Evaluate, progress, cancel):
+        from engine.words.evaluate import evaluate_space
+
+        return evaluate_space(self.space(r.space), r.vocab_limit, cancel)
+
+    def _handle_Project(self, r: api.Project, progress, cancel):
+        from engine.projection import ProjectionParams, project
+
+        params = ProjectionParams(method=r.method, dims=r.dims, seed=r.seed, limit=r.limit,
+                                  **r.params)
+        return project(self.space(r.space), params, progress, cancel)
+
+    def _handle_BuildCorpus(self, r: api.BuildCorpus, progress, cancel):
+        from engine.words.corpus import build_default_corpus, default_corpus_path
+
+        return build_default_corpus(r.out or default_corpus_path(), progress, cancel)
+
+    def _handle_TrainWords(self, r: api.TrainWords, progress, cancel) -> EmbeddingSpace:
+        from engine.words.corpus import default_corpus_path
+        from engine.words.trainer import train_words
+
+        corpus = r.corpus
+        if corpus is None:
+            corpus = default_corpus_path()
+            if not corpus.exists():
+                self._handle_BuildCorpus(api.BuildCorpus(corpus), progress, cancel)
+
+        def publish(report) -> None:
+            self.remember(r.out, report.space)
+
+        return train_words(Path(corpus), Path(r.out), r.settings, progress, cancel, publish,
+                           r.resume)
+
+    def _handle_ImportVectors(self, r: api.ImportVectors, progress, cancel):
+        return self.space(r.path, r.format)
+
+    def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
+        from engine.storage import export_vectors
+
+        export_vectors(self.space(r.space), r.path, r.format)
+        return r.path
+
+
+# ---- the background thread ------------------------------------------------------------
+TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus)
+
+
+@dataclass
+class Job:
+    id: int
+    request: Any
+    cancel_token: CancelToken
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+
+@dataclass(frozen=True)
+class JobCallbacks:
+    """Called on the engine's lane thread; a GUI client re-emits them as Qt signals."""
+
+    progress: Callable[[Job, Any], None] = lambda job, p: None
+    finished: Callable[[Job, Any], None] = lambda job, result: None
+    failed: Callable[[Job, str], None] = lambda job, message: None
+    cancelled: Callable[[Job], None] = lambda job: None
+
+
+class EngineThread:
+    """Two worker lanes over one ``Engine``: training and queries."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine or Engine()
+        self._ids = itertools.count(1)
+        self._lanes = {name: queue.Queue() for name in ("training", "queries")}
+        self._running: dict[str, Job | None] = {"training": None, "queries": None}
+        self._pending: list[Job] = []
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._run_lane, args=(name,), name=f"engine-{name}",
+                             daemon=True)
+            for name in self._lanes
+        ]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, request: Any, callbacks: JobCallbacks | None = None) -> Job:
+        job = Job(next(self._ids), request, CancelToken())
+        lane = "training" if isinstance(request, TRAINING_REQUESTS) else "queries"
+        if lane == "queries":
+            with self._lock:
+                stale = [j for j in self._pending if type(j.request) is type(request)]
+                running = self._running["queries"]
+                if running is not None and type(running.request) is type(request):
+                    stale.append(running)
+            for j in stale:
+                j.cancel()
+        with self._lock:
+            self._pending.append(job)
+        self._lanes[lane].put((job, callbacks or JobCallbacks()))
+        return job
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            jobs = [*self._pending, *(j for j in self._running.values() if j is not None)]
+        for j in jobs:
+            j.cancel()
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        self.cancel_all()
+        for lane in self._lanes.values():
+            lane.put(None)
+        for t in self._threads:
+            t.join(timeout)
+
+    def _run_lane(self, name: str) -> None:
+        lane = self._lanes[name]
+        while True:
+            item = lane.get()
+            if item is None:
+                return
+            job, callbacks = item
+            with self._lock:
+                if job in self._pending:
+                    self._pending.remove(job)
+                self._running[name] = job
+            try:
+                if job.cancel_token.cancelled:
+                    raise Cancelled()
+                def report(p, job=job, cb=callbacks) -> None:
+                    cb.progress(job, p)
+
+                result = self.engine.handle(job.request, report, job.cancel_token)
+            except Cancelled:
+                callbacks.cancelled(job)
+            except EngineError as e:
+                callbacks.failed(job, str(e))
+            except Exception as e:  # noqa: BLE001 - a bug must not kill the lane
+                callbacks.failed(job, f"Internal error ({type(e).__name__}): {e}")
+            else:
+                callbacks.finished(job, result)
+            finally:
+                with self._lock:
+                    self._running[name] = None

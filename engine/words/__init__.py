@@ -1,0 +1,1 @@
+"""The word space: corpus, vocabulary, skip-gram training, evaluation."""

@@ -1,0 +1,81 @@
+"""Rebuild the default word space shipped in ``resources/words/default-space``.
+
+One command does it all: ``python -m engine words build-default-space``. It builds the
+default corpus from Debian packages (if not cached), trains with ``DEFAULT_SETTINGS``,
+evaluates, writes the space (float16 vectors, to halve the shipped size) and its
+manifest with the corpus hash, settings, seed, metrics and this command.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
+from engine.paths import DEFAULT_WORD_SPACE, cache_dir
+from engine.words.trainer import SkipGramSettings
+
+REBUILD_COMMAND = "python -m engine words build-default-space"
+
+DEFAULT_SETTINGS = SkipGramSettings(
+    dim=100, window=5, negative=5, epochs=10, min_count=5, sample=1e-3, seed=1, threads=2,
+)
+
+
+def build_default_space(
+    out_dir: Path = DEFAULT_WORD_SPACE,
+    settings: SkipGramSettings = DEFAULT_SETTINGS,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+    epochs: int | None = None,
+) -> dict[str, Any]:
+    from engine.storage import file_sha256, save_space
+    from engine.words.corpus import build_default_corpus, default_corpus_path
+    from engine.words.evaluate import evaluate_space
+    from engine.words.trainer import train_words
+
+    if epochs is not None:
+        settings = dataclasses.replace(settings, epochs=epochs)
+    corpus = default_corpus_path()
+    if not corpus.exists():
+        build_default_corpus(corpus, lambda p: progress(Progress(p.fraction * 0.1, p.message)),
+                             cancel)
+    work = cache_dir("default-space-training")
+    t0 = time.perf_counter()
+    space = train_words(
+        corpus, work, settings,
+        lambda p: progress(Progress(0.1 + 0.85 * p.fraction, p.message, p.stats)),
+        cancel, resume=True,
+    )
+    seconds = time.perf_counter() - t0
+    progress(Progress(0.95, "evaluating"))
+    evaluation = evaluate_space(space, cancel=cancel)
+    corpus_manifest_path = corpus.with_suffix(".manifest.json")
+    corpus_manifest = (json.loads(corpus_manifest_path.read_text())
+                       if corpus_manifest_path.exists() else {})
+    info = {
+        "name": "default English word space",
+        "rebuild_command": REBUILD_COMMAND,
+        "settings": settings.to_json(),
+        "seed": settings.seed,
+        "corpus": {
+            "name": corpus.name,
+            "sha256": file_sha256(corpus),
+            "tokens": space.info.get("corpus_tokens"),
+            "sources": corpus_manifest.get("sources"),
+        },
+        "training": {
+            "seconds": round(seconds, 1),
+            "device": space.info.get("device"),
+            "backend": space.info.get("backend"),
+            "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        },
+        "metrics": evaluation.to_json(),
+    }
+    save_space(space.with_info(**info), out_dir, dtype="float16")
+    progress(Progress(1.0, "done"))
+    return info
