@@ -42,8 +42,6 @@ class Engine:
 
     # ---- spaces --------------------------------------------------------------------
     def space(self, path: Path | None = None, format: str | None = None) -> EmbeddingSpace:
-        from engine.storage import import_vectors
-
         path = Path(path) if path is not None else DEFAULT_WORD_SPACE
         key = f"{path.resolve()}|{format}"
         with self._lock:
@@ -57,6 +55,8 @@ class Engine:
                     "Rebuild it: python -m engine words build-default-space",
                 )
             raise EngineError(f"{path} does not exist.", "Check the path to the space.")
+        from engine.storage import import_vectors
+
         space = import_vectors(path, format)
         with self._lock:
             self._spaces[key] = space

@@ -1,4 +1,3 @@
-import os
 import sys
 from pathlib import Path
 
@@ -14,5 +13,4 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own cache folder, so nothing leaks between tests or into ~."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("EMBEDDING_EXPLORER_CACHE", str(cache))
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
     return cache

@@ -7,7 +7,8 @@ from engine.spaces import EmbeddingSpace
 
 @pytest.fixture
 def capitals():
-    # a hand-made space where capital = country + (1, 0, 0, 0) exactly (small next to the countries, as in real spaces)
+    # capital = country + (1, 0, 0, 0) exactly: an offset small next to the country
+    # vectors, as in real spaces
     rng = np.random.default_rng(0)
     countries = {"italy": rng.normal(size=4), "germany": rng.normal(size=4),
                  "france": rng.normal(size=4)}

@@ -1,0 +1,1 @@
+"""Benchmarks against the anchors (gensim, ...). Each prints JSON and writes bench/results/."""

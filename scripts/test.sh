@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set everything up, then run the whole test suite (lint, architecture contract, pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check .
+.venv/bin/lint-imports
+# GUI tests need an X server with OpenGL: Xvfb + Mesa. pytest exits 5 when it collects
+# no test, and set -e turns that into a failure, as it should be.
+xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m pytest -q "$@"
