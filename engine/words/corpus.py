@@ -201,18 +201,41 @@ class _SourceSpec:
 _GLOSS_PART = re.compile(r'"([^"]*)"(?:\s*-+\s*[^;"]*)?|([^;"]+)')
 
 
+def wordnet_lemmas(line: str) -> list[str]:
+    """The synset's words ("Berlin", "German_capital") as text, adjective markers removed."""
+    parts = line.split(" ", 4 + 2 * 64)
+    try:
+        count = int(parts[3], 16)
+    except (IndexError, ValueError):
+        return []
+    words = parts[4:4 + 2 * count:2]
+    return [re.sub(r"\([a-z]+\)$", "", w).replace("_", " ") for w in words]
+
+
 def wordnet_gloss_sentences(line: str) -> list[str]:
     """The definitions and examples of one line of a WordNet ``data.*`` file (no tokens
-    yet); the licence header (lines starting with two spaces) gives nothing."""
+    yet); the licence header (lines starting with two spaces) gives nothing.
+
+    Each definition starts with the synset's words, as the entry is printed ("Berlin,
+    German capital: capital of Germany located in eastern Germany"). The bare gloss
+    never names what it defines, so without its headword a definition teaches skip-gram
+    nothing about the word itself. Examples already contain their word and stay as is.
+    """
     if line.startswith("  "):
         return []
     _, bar, gloss = line.partition("| ")
     if not bar:
         return []
+    headword = ", ".join(wordnet_lemmas(line))
     out: list[str] = []
     for m in _GLOSS_PART.finditer(gloss):
-        part = m.group(1) if m.group(1) is not None else m.group(2)
-        out.extend(split_sentences(part))
+        if m.group(1) is not None:
+            out.extend(split_sentences(m.group(1)))
+            continue
+        sentences = split_sentences(m.group(2))
+        if sentences and headword:
+            sentences[0] = f"{headword}: {sentences[0]}"
+        out.extend(sentences)
     return out
 
 
@@ -330,11 +353,27 @@ def _unbrace(m: re.Match[str]) -> str:
     return m.group(1).replace("*", "").replace('"', "").replace("`", "")
 
 
+def gcide_headwords(entry: str) -> str:
+    """The headword(s) of a raw entry ("Centerboard, Centreboard"), syllable marks removed.
+
+    Definitions are kept with their headword in front, as the dictionary prints them:
+    a definition alone never names the word it defines (see ``wordnet_gloss_sentences``).
+    """
+    m = _HEADWORDS.match(entry)
+    if not m:
+        return ""
+    words = re.findall(r"(?:^|,)\s*([^\\,()]+?)\s*\\", m.group(0))
+    cleaned = [_ACCENT_CODE.sub(_accent_letter, w) for w in words]
+    cleaned = [re.sub(r"[*\"`]", "", w).strip() for w in cleaned]
+    return ", ".join(dict.fromkeys(w for w in cleaned if w))
+
+
 def gcide_entry_paragraphs(entry: str) -> list[str]:
     """The definition and quotation text of one raw GCIDE (dictd) entry, one string per
     paragraph (a sense, a note, a quotation), markup removed, not yet split into sentences.
     """
     text = _TRAILING_HEADWORD.sub(r"\1", entry, count=1)
+    headword = gcide_headwords(text)
     text = _HEADWORDS.sub("", text, count=1)
     text = _RESPELLING.sub(" ", text)
     text = _ACCENT_CODE.sub(_accent_letter, text)
@@ -343,16 +382,18 @@ def gcide_entry_paragraphs(entry: str) -> list[str]:
     text = _LEADING_POS.sub("", text, count=1)
     text = _RUN_IN_POS.sub("} ", text)
     text = _TAG.sub(" ", text)
-    paragraphs: list[str] = []
+    paragraphs: list[tuple[str, bool]] = []  # (text, is a definition)
     current: list[str] = []
+    definition = [True]
 
     def flush() -> None:
         if current:
-            paragraphs.append(" ".join(current))
+            paragraphs.append((" ".join(current), definition[0]))
             current.clear()
 
     for line in text.split("\n"):
-        if len(line) - len(line.lstrip(" ")) >= 40:
+        indent = len(line) - len(line.lstrip(" "))
+        if indent >= 40:
             continue  # the right-aligned tail of a citation ("--Sir T.\n ... Browne.")
         sense = _SENSE_NUMBER.match(line)
         if sense:
@@ -362,10 +403,13 @@ def gcide_entry_paragraphs(entry: str) -> list[str]:
         if not line:
             flush()
             continue
+        if not current:
+            # definitions are indented 3 spaces, quotations 12
+            definition[0] = indent < 8
         current.append(line)
     flush()
     out = []
-    for paragraph in paragraphs:
+    for paragraph, is_definition in paragraphs:
         paragraph = _LEADING_POS.sub("", _LABEL.sub("", paragraph), count=1)
         paragraph = _FIELD_LABEL.sub(" ", paragraph)
         paragraph = _SUBSENSE.sub(" ", paragraph)
@@ -373,7 +417,7 @@ def gcide_entry_paragraphs(entry: str) -> list[str]:
         paragraph = _UNKNOWN_LETTER.sub(" ", paragraph)
         paragraph = " ".join(paragraph.split())
         if paragraph:
-            out.append(paragraph)
+            out.append(f"{headword}: {paragraph}" if is_definition and headword else paragraph)
     return out
 
 
@@ -547,6 +591,13 @@ _NOTES = (
     "or initials); sentences with fewer than 2 tokens are left out (no skip-gram pairs).",
     "WordNet: the gloss after '|' is split at ';' into definitions and quoted examples; "
     "the licence header and example attributions ('- Shakespeare') are dropped.",
+    "Dictionary headwords are kept: each WordNet definition starts with its synset's "
+    "words and each GCIDE definition paragraph with its headword(s), as the entry is "
+    "printed ('berlin german capital capital of germany located in eastern germany'). "
+    "Without them a definition never names the word it defines, and the default space "
+    "learned little about rare words from the two dictionaries (measured: with headwords "
+    "analogy and SimLex rose; see resources/words/default-space manifest). This is "
+    "real entry text for every entry alike, not sentences made from an answer list.",
     "GCIDE: database header entries (00-database-*) dropped; headwords, pronunciations "
     "(\\...\\), etymologies and other [...] spans, part-of-speech abbreviations, field "
     "labels like (Bot.), sense numbers, source citations (--Shak.) and words with "

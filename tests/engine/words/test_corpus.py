@@ -78,16 +78,21 @@ WORDNET_LINES = [
 ]
 
 
+def test_wordnet_lemmas_are_the_headwords():
+    assert c.wordnet_lemmas(WORDNET_LINES[3]) == ["breathe", "take a breath", "respire", "suspire"]
+
+
 def test_wordnet_gloss_definitions_and_examples():
     assert c.wordnet_gloss_sentences(WORDNET_LINES[0]) == []
     assert c.wordnet_gloss_sentences(WORDNET_LINES[1]) == [
-        "a whole (a thing or person) of the same kind or category as another",
+        # each definition starts with its synset's words (the headword), examples do not
+        "congener: a whole (a thing or person) of the same kind or category as another",
         "lard was also used, though its congener, butter, was more frequently employed",
         "the American shopkeeper differs from his European congener",
     ]
     # the attribution of an example is a citation, not part of the sentence
     assert c.wordnet_gloss_sentences(WORDNET_LINES[2]) == [
-        "sparing in consumption of especially food and drink",
+        "abstemious: sparing in consumption of especially food and drink",
         "the pleasures of the table, never of much consequence to one naturally abstemious",
     ]
     assert c.wordnet_gloss_sentences(WORDNET_LINES[3])[-1] == "The patient is respiring"
@@ -143,21 +148,23 @@ GCIDE_WORDNET = """\
 
 def test_gcide_markup_is_stripped():
     assert c.gcide_entry_paragraphs(GCIDE_AFFECT) == [
-        "To act upon; to produce an effect or change upon.",
+        "Affect: To act upon; to produce an effect or change upon.",
         "As might affect the earth with cold heat.",
         "The climate affected their health and spirits.",
-        "To aim at; to aspire; to covet.",
+        "Affect: To aim at; to aspire; to covet.",
         "This proud man affects imperial",
         "A general breach or dichotomy with their church.",
     ]
     assert c.gcide_entry_paragraphs(GCIDE_CENTERBOARD) == [
-        "A retractable or sliding keel used on sailboats; -- called also drop keel. "
+        "Centerboard, Centreboard: A retractable or sliding keel used on sailboats; "
+        "-- called also drop keel. "
         "See Dichotomously A caf\u00e9 keel.",
     ]
     assert c.gcide_entry_paragraphs(GCIDE_WORDNET) == [
-        "An insoluble solid alcohol (C12H25OH) with an unbranched paraffin chain, "
+        "1-dodecanol: An insoluble solid alcohol (C12H25OH) with an unbranched paraffin "
+        "chain, "
         "used to make detergents.",
-        "lauryl alcohol",
+        "1-dodecanol: lauryl alcohol",
     ]
 
 
@@ -327,7 +334,7 @@ def test_build_writes_corpus_and_manifest(tiny_sources):
     lines = out.read_text(encoding="utf-8").splitlines()
     assert "in the beginning god created the heaven and the earth" in lines
     assert "a fool and his money are soon parted" in lines
-    assert "to act upon to produce an effect or change upon" in lines
+    assert "affect to act upon to produce an effect or change upon" in lines
     assert all(line == " ".join(line.split()) and len(line.split()) >= 2 for line in lines)
     assert report.n_sentences == len(lines)
     assert report.n_tokens == sum(len(line.split()) for line in lines)
