@@ -22,8 +22,21 @@ from engine.words.trainer import SkipGramSettings
 REBUILD_COMMAND = "python -m engine words build-default-space"
 
 DEFAULT_SETTINGS = SkipGramSettings(
-    dim=100, window=5, negative=5, epochs=10, min_count=5, sample=1e-3, seed=1, threads=2,
+    dim=100, window=8, negative=5, epochs=25, min_count=5, sample=1e-3, seed=1, threads=2,
 )
+
+
+SOURCE = ("skip-gram vectors trained by Embedding Explorer on the default English corpus "
+          "(WordNet 3.0 glosses, GCIDE 0.48, King James Bible, fortunes; Debian packages "
+          "wordnet-base, dict-gcide, bible-kjv-text, fortunes)")
+LICENCE = ("GPL-2+ (derived from GCIDE, GPL-2+; also WordNet 3.0 licence, public-domain KJV, "
+           "BSD-style fortunes)")
+
+
+def register_default_space() -> None:
+    from engine.resources import register_folder
+
+    register_folder(DEFAULT_WORD_SPACE, SOURCE, LICENCE, REBUILD_COMMAND)
 
 
 def build_default_space(
@@ -77,5 +90,7 @@ def build_default_space(
         "metrics": evaluation.to_json(),
     }
     save_space(space.with_info(**info), out_dir, dtype="float16")
+    if out_dir == DEFAULT_WORD_SPACE:
+        register_default_space()
     progress(Progress(1.0, "done"))
     return info

@@ -48,7 +48,9 @@ class TorchSkipGram:
         device: str,
         seed: int,
         batch_pairs: int = 8192,
+        update_cap: float = 64.0,
     ) -> None:
+        self.update_cap = float(update_cap)
         self.device = torch.device(device)
         self.syn0 = torch.from_numpy(syn0).to(self.device)
         self.syn1 = torch.from_numpy(syn1).to(self.device)
@@ -108,12 +110,15 @@ class TorchSkipGram:
             g = (labels - sig) * valid * alpha
             grad_in = torch.bmm(g[:, None, :], v_out).squeeze(1)
             grad_out = g[:, :, None] * v_in[:, None, :]
-            # A frequent word can appear hundreds of times in one batch; summing all its
-            # updates at once (index_add_) diverges where sequential SGD would not, so each
-            # row gets the mean of its updates (a rare word, seen once, gets plain SGD).
+            # A frequent word can appear thousands of times in one batch; summing all its
+            # updates at once (index_add_) diverges where sequential SGD would not, while
+            # averaging them starves learning. So a row's updates are summed up to
+            # ``update_cap`` occurrences and scaled down beyond (sum x cap / count).
             flat_out = outs.reshape(-1)
-            in_count = torch.bincount(x, minlength=self.syn0.shape[0]).clamp_(min=1)
-            out_count = torch.bincount(flat_out, minlength=self.syn1.shape[0]).clamp_(min=1)
+            in_count = torch.bincount(x, minlength=self.syn0.shape[0]).float()
+            in_count = (in_count / self.update_cap).clamp_(min=1.0)
+            out_count = torch.bincount(flat_out, minlength=self.syn1.shape[0]).float()
+            out_count = (out_count / self.update_cap).clamp_(min=1.0)
             self.syn0.index_add_(0, x, grad_in / in_count[x, None])
             self.syn1.index_add_(0, flat_out, grad_out.reshape(-1, v_in.shape[1])
                                  / out_count[flat_out, None])
