@@ -1,0 +1,23 @@
+"""The shipped default word space: intact, listed in MANIFEST.json, and sensible."""
+
+from engine.paths import DEFAULT_WORD_SPACE, RESOURCES
+from engine.resources import verify
+from engine.storage import load_space
+
+
+def test_every_shipped_file_is_listed_with_its_sha256():
+    assert verify() == []
+
+
+def test_resources_stay_within_budget():
+    total = sum(p.stat().st_size for p in RESOURCES.rglob("*") if p.is_file())
+    assert total <= 40 * 1024 * 1024
+
+
+def test_default_space_loads_and_apple_neighbours_are_fruit():
+    space = load_space(DEFAULT_WORD_SPACE)
+    assert len(space) > 40_000 and space.dim == 100
+    neighbours = {s.word for s in space.neighbours("apple", k=10)}
+    assert neighbours & {"pear", "cherry", "plum", "fruit", "peach", "quince"}
+    assert space.info["rebuild_command"] == "python -m engine words build-default-space"
+    assert space.info["metrics"]["analogy"]["accuracy"] > 0.25
