@@ -16,7 +16,7 @@ APT_PACKAGES=(
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
-  libxcb-xkb1 libxcb-xfixes0 libx11-xcb1
+  libxcb-xkb1 libxcb-xfixes0 libxcb-sync1 libx11-xcb1
   # microphone capture through sounddevice
   libportaudio2
 )

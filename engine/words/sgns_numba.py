@@ -35,6 +35,7 @@ def train_chunk(
     alpha_stop: float,
     seed: np.uint64,
     loss_every: int,
+    share_negatives: bool = True,
 ) -> tuple[float, int, int]:
     """Train on corpus[start:stop] (which begins right after a break). Returns (sum of
     sampled losses, number of sampled losses, number of kept tokens)."""
@@ -75,16 +76,28 @@ def train_chunk(
             if hi - lo <= 1:
                 continue
             targets[0] = centre
-            for k in range(1, negative + 1):
-                rnd = rnd * _LCG_MUL + _LCG_ADD
-                t = table[(rnd >> np.uint64(16)) % table_size]
-                # a negative equal to the centre would push it away from itself
-                targets[k] = t if t != centre else -1
             out_grad[:, :] = 0.0
             track = loss_every > 0 and (i % loss_every) == 0
+            first = True
             for j in range(lo, hi):
                 if j == i:
                     continue
+                if first or not share_negatives:
+                    if not first:
+                        # per-pair negatives (word2vec's scheme): flush the last pair's
+                        # output updates before drawing new rows
+                        for k in range(negative + 1):
+                            t = targets[k]
+                            if t >= 0:
+                                for d in range(dim):
+                                    syn1[t, d] += out_grad[k, d]
+                        out_grad[:, :] = 0.0
+                    for k in range(1, negative + 1):
+                        rnd = rnd * _LCG_MUL + _LCG_ADD
+                        t = table[(rnd >> np.uint64(16)) % table_size]
+                        # a negative equal to the centre would push it away from itself
+                        targets[k] = t if t != centre else -1
+                    first = False
                 ctx = sentence[j]
                 in_grad[:] = 0.0
                 for k in range(negative + 1):

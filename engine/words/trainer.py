@@ -51,6 +51,7 @@ class SkipGramSettings:
     threads: int = 2
     device: str = "auto"  # auto | cpu | cuda
     backend: str = "auto"  # auto | numba | torch (numba is the faster CPU path)
+    share_negatives: bool = True  # numba: one negative set per centre word (faster)
     chunk_tokens: int = 40_000  # numba: tokens per thread task (cancel granularity)
     batch_pairs: int = 32768  # torch: pairs per SGD step (measured best on an H100)
     update_cap: float = 64.0  # torch: a row's updates are summed up to this many per batch
@@ -314,7 +315,7 @@ class SkipGramTrainer:
                 seed = np.uint64((s.seed * 1_000_003 + epoch * 7_919 + ci) & 0xFFFFFFFFFFFF)
                 futures.append(pool.submit(
                     sgns_numba.train_chunk, ids, a, b, self.syn0, self.syn1, keep, self.table,
-                    s.window, s.negative, alpha0, alpha1, seed, 8))
+                    s.window, s.negative, alpha0, alpha1, seed, 8, s.share_negatives))
                 # keep a small queue so cancel takes effect within a couple of chunks
                 while len(futures) > s.threads * 2 or (ci == len(bounds) - 1 and futures):
                     ls, ln, _ = futures.pop(0).result()

@@ -1,0 +1,1 @@
+"""Side panels: words (search, neighbours, analogy) now; images, audio, training later."""

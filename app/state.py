@@ -1,0 +1,94 @@
+"""``AppState``: the one active space, projection, selection, hover and highlight.
+
+Views and panels never talk to each other: they change this state and follow its
+signals (glue's linked views; napari's model/view split). The state holds results the
+engine computed; it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine.spaces import EmbeddingSpace
+
+
+class AppState(QObject):
+    """Shared by every view of one window. Words are keys of the active space.
+
+    ``selection_changed`` and ``hover_changed`` carry ``""`` for "nothing".
+    """
+
+    space_changed = Signal()
+    projection_changed = Signal()
+    selection_changed = Signal(str)
+    hover_changed = Signal(str)
+    highlight_changed = Signal(list)
+    centre_requested = Signal(str)  # a view should bring this word into the middle
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.space: EmbeddingSpace | None = None
+        self.space_path: Path | None = None
+        self.keys: tuple[str, ...] = ()
+        self.coords: np.ndarray = np.zeros((0, 2), dtype=np.float32)
+        self._row_of: dict[str, int] = {}
+        self.selection: str | None = None
+        self.hover: str | None = None
+        self.highlighted: list[str] = []
+
+    # ---- space and coordinates -------------------------------------------------------
+    def set_space(self, space: EmbeddingSpace, path: Path | None) -> None:
+        """Make ``space`` active; its old projection, selection and highlight go away."""
+        self.space = space
+        self.space_path = path
+        self.set_projection((), np.zeros((0, 2), dtype=np.float32))
+        self.select(None)
+        self.set_hover(None)
+        self.set_highlighted([])
+        self.space_changed.emit()
+
+    def set_projection(self, keys: tuple[str, ...], coords: np.ndarray) -> None:
+        if len(keys) != len(coords):
+            raise ValueError(f"{len(keys)} keys but {len(coords)} coordinates")
+        self.keys = tuple(keys)
+        self.coords = coords
+        self._row_of = {k: i for i, k in enumerate(self.keys)}
+        self.projection_changed.emit()
+
+    def row_of(self, word: str) -> int | None:
+        """The word's row in ``keys``/``coords``; ``None`` when it is not projected."""
+        return self._row_of.get(word)
+
+    def resolve(self, word: str) -> str | None:
+        """The key ``word`` names in the active space (exact, else lower-cased), or None."""
+        if self.space is None:
+            return None
+        word = word.strip()
+        if word in self.space:
+            return word
+        lowered = word.lower()
+        return lowered if lowered in self.space else None
+
+    # ---- selection, hover, highlight -------------------------------------------------
+    def select(self, word: str | None, centre: bool = False) -> None:
+        word = word or None
+        if word != self.selection:
+            self.selection = word
+            self.selection_changed.emit(word or "")
+        if centre and word:
+            self.centre_requested.emit(word)
+
+    def set_hover(self, word: str | None) -> None:
+        word = word or None
+        if word != self.hover:
+            self.hover = word
+            self.hover_changed.emit(word or "")
+
+    def set_highlighted(self, words: list[str]) -> None:
+        words = list(words)
+        if words != self.highlighted:
+            self.highlighted = words
+            self.highlight_changed.emit(words)

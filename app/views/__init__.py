@@ -1,0 +1,1 @@
+"""Views draw ``AppState``: the 2D scatter now, the 3D scatter and analogy arrows later."""

@@ -1,0 +1,47 @@
+"""Fixtures for the GUI tests: a small word space on disk and a window showing it.
+
+Run them under Xvfb (``xvfb-run -a python -m pytest tests/app``); without a display they
+fall back to Qt's offscreen platform, where the 2D view draws as well.
+"""
+
+from __future__ import annotations
+
+import os
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from engine.spaces import EmbeddingSpace  # noqa: E402
+from engine.storage import save_space  # noqa: E402
+
+KNOWN_WORDS = ("apple", "pear", "fruit", "rome", "italy", "germany", "berlin", "paris")
+
+
+@pytest.fixture(scope="session")
+def small_space_path(tmp_path_factory):
+    """~200 words with random 16-d vectors, saved in the native format."""
+    rng = np.random.default_rng(0)
+    keys = [*KNOWN_WORDS, *(f"word{i:03d}" for i in range(200 - len(KNOWN_WORDS)))]
+    vectors = rng.standard_normal((len(keys), 16)).astype(np.float32)
+    counts = list(range(len(keys) * 10, 0, -10))
+    space = EmbeddingSpace(tuple(keys), vectors, {"count": counts})
+    path = tmp_path_factory.mktemp("spaces") / "small-space"
+    save_space(space, path)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, small_space_path):
+    """A shown ``MainWindow`` whose space and projection have loaded."""
+    from app.main_window import MainWindow
+
+    win = MainWindow(space_path=small_space_path)
+    qtbot.addWidget(win)  # closed (and its engine shut down) after the test
+    win.show()
+    with qtbot.waitSignal(win.ready, timeout=30_000):
+        win.start()
+    yield win
+    win.close()
