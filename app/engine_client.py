@@ -8,7 +8,6 @@ GUI thread, so slots never race with the widgets they update.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -31,11 +30,7 @@ class EngineClient(QObject):
     def __init__(self, engine_thread: EngineThread | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        before = set(threading.enumerate())
         self._engine_thread = engine_thread or EngineThread()
-        # The lane threads this client started (none when one was passed in): what
-        # ``is_running`` watches, without reaching into the engine's private fields.
-        self._lane_threads = [t for t in threading.enumerate() if t not in before]
         self._jobs: dict[int, Job] = {}
         self._closed = False
         self._callbacks = JobCallbacks(
@@ -70,7 +65,7 @@ class EngineClient(QObject):
 
     @property
     def is_running(self) -> bool:
-        return any(t.is_alive() for t in self._lane_threads)
+        return self._engine_thread.is_running
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every job, stop the lanes and wait for them; safe to call twice."""

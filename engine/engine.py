@@ -196,6 +196,11 @@ class EngineThread:
         self._lanes[lane].put((job, callbacks or JobCallbacks()))
         return job
 
+    @property
+    def is_running(self) -> bool:
+        """Whether any lane thread is still alive (false after ``shutdown``)."""
+        return any(t.is_alive() for t in self._threads)
+
     def cancel_all(self) -> None:
         with self._lock:
             jobs = [*self._pending, *(j for j in self._running.values() if j is not None)]
