@@ -113,3 +113,14 @@ def test_checkpoint_resume_continues_from_the_last_epoch(tmp_path):
 def test_invalid_settings_are_clear_errors():
     with pytest.raises(EngineError, match="--window"):
         SkipGramSettings(window=0).validate()
+
+
+def test_cuda_request_without_a_gpu_is_a_clear_error():
+    import torch
+
+    if torch.cuda.is_available():
+        assert SkipGramSettings(device="cuda").resolved_device() == ("cuda", "torch")
+    else:
+        with pytest.raises(EngineError, match="CUDA"):
+            SkipGramSettings(device="cuda").resolved_device()
+        assert SkipGramSettings().resolved_device() == ("cpu", "numba")
