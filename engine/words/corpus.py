@@ -227,16 +227,20 @@ def wordnet_gloss_sentences(line: str) -> list[str]:
     if not bar:
         return []
     headword = ", ".join(wordnet_lemmas(line))
-    out: list[str] = []
+    definitions: list[str] = []
+    examples: list[str] = []
     for m in _GLOSS_PART.finditer(gloss):
         if m.group(1) is not None:
-            out.extend(split_sentences(m.group(1)))
-            continue
-        sentences = split_sentences(m.group(2))
-        if sentences and headword:
-            sentences[0] = f"{headword}: {sentences[0]}"
-        out.extend(sentences)
-    return out
+            examples.extend(split_sentences(m.group(1)))
+        elif m.group(2).strip():
+            definitions.append(m.group(2).strip())
+    # The ';'-separated definition parts are one definition ("capital and largest city of
+    # Italy; on the Tiber; seat of the Roman Catholic Church"), printed once after the
+    # headword, so they stay one sentence.
+    out = split_sentences("; ".join(definitions)) if definitions else []
+    if out and headword:
+        out[0] = f"{headword}: {out[0]}"
+    return out + examples
 
 
 def _read_wordnet(report: Callable[[float], None], cancel: CancelToken) -> Iterator[list[str]]:

@@ -385,3 +385,14 @@ def test_missing_packages_give_an_engine_error_with_an_install_hint(tmp_path, mo
         build_default_corpus(tmp_path / "x.txt")
     assert "dict-gcide" in err.value.message and "apt-get install" in err.value.hint
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_wordnet_definition_parts_stay_one_sentence_after_one_headword():
+    line = ("08806897 15 n 02 Rome 0 capital_of_Italy 0 000 | capital and largest city of "
+            'Italy; on the Tiber; seat of the Roman Catholic Church; "Rome was not built in a '
+            'day"  \n')
+    assert c.wordnet_gloss_sentences(line) == [
+        "Rome, capital of Italy: capital and largest city of Italy; on the Tiber; seat of the "
+        "Roman Catholic Church",
+        "Rome was not built in a day",
+    ]
