@@ -77,9 +77,12 @@ def cmd_train(args, engine, progress, cancel):
     )
     space = engine.handle(api.TrainWords(args.corpus, args.out, settings, not args.no_resume),
                           progress, cancel)
+    warnings = list(space.info.get("corpus_warnings", []))
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     data = {"out": str(args.out), "words": len(space), "dim": space.dim,
             "epochs_done": space.info.get("epochs_done"), "device": space.info.get("device"),
-            "backend": space.info.get("backend")}
+            "backend": space.info.get("backend"), "corpus_warnings": warnings}
     _emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
 
 

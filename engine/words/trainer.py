@@ -115,6 +115,7 @@ class EncodedCorpus:
     ids: np.ndarray  # int32 with SENTENCE_BREAK markers
     fingerprint: str
     path: str
+    warnings: tuple[str, ...] = ()  # e.g. "notes.txt:12: not valid UTF-8 ..."
 
 
 def corpus_fingerprint(path: Path) -> str:
@@ -155,12 +156,18 @@ def load_encoded_corpus(
         try:
             with np.load(cached, allow_pickle=False) as z:
                 vocab = Vocabulary(tuple(z["words"].tolist()), z["counts"], int(z["total"]))
-                return EncodedCorpus(vocab, z["ids"], fingerprint, str(path))
+                found = tuple(z["warnings"].tolist()) if "warnings" in z else ()
+            if warnings is not None:
+                warnings.extend(found)
+            return EncodedCorpus(vocab, z["ids"], fingerprint, str(path), found)
         except (OSError, ValueError, KeyError):
             cached.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
     progress(Progress(0.0, "counting words"))
-    counter, total = count_words(iter_corpus_sentences(path, cancel=cancel, warnings=warnings),
+    found: list[str] = []
+    counter, total = count_words(iter_corpus_sentences(path, cancel=cancel, warnings=found),
                                  cancel)
+    if warnings is not None:
+        warnings.extend(found)
     vocab = build_vocabulary(counter, total, min_count)
     progress(Progress(0.5, f"encoding {total:,} tokens, {len(vocab):,} words"))
     ids = encode_corpus(iter_corpus_sentences(path, cancel=cancel), vocab, cancel)
@@ -168,10 +175,11 @@ def load_encoded_corpus(
 
     buf = io.BytesIO()
     np.savez(buf, words=np.array(vocab.words), counts=vocab.counts,
-             total=np.int64(vocab.total_raw_tokens), ids=ids)
+             total=np.int64(vocab.total_raw_tokens), ids=ids,
+             warnings=np.array(found, dtype=str))
     atomic_write_bytes(cached, buf.getvalue())
     progress(Progress(1.0, "corpus ready"))
-    return EncodedCorpus(vocab, ids, fingerprint, str(path))
+    return EncodedCorpus(vocab, ids, fingerprint, str(path), tuple(found))
 
 
 class SkipGramTrainer:
@@ -249,6 +257,7 @@ class SkipGramTrainer:
             "corpus": self.corpus.path,
             "corpus_sha256": self.corpus.fingerprint,
             "corpus_tokens": vocab.total_raw_tokens,
+            "corpus_warnings": list(self.corpus.warnings[:50]),
             **(extra_info or {}),
         }
         return EmbeddingSpace(vocab.words, self.syn0.copy(), {"count": vocab.counts.tolist()},

@@ -97,3 +97,16 @@ def test_train_tiny_corpus_and_query(tmp_path, capsys):
     assert info["epochs_done"] == 2 and info["words"] == 7
     assert (out / "checkpoint" / "state.json").exists()
     assert main(["words", "neighbours", "cat", "--space", str(out), "-k", "2"]) == 0
+
+
+def test_training_on_a_non_utf8_file_reports_file_and_line(tmp_path, capsys):
+    corpus = tmp_path / "latin1.txt"
+    good = "the cat sat on the mat with the dog\n" * 30
+    corpus.write_bytes(good.encode() + "le caf\xe9 est bon et le chat aussi\n".encode("latin-1")
+                       + good.encode())
+    out = tmp_path / "space"
+    assert main(["words", "train", "--corpus", str(corpus), "--out", str(out), "--dim", "4",
+                 "--epochs", "1", "--min-count", "1", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "latin1.txt:31" in captured.err
+    assert json.loads(captured.out)["corpus_warnings"]
