@@ -1,8 +1,10 @@
-"""Embedding Explorer: ``python main.py [--space PATH] [--select WORD] [--screenshot PNG]``.
+"""Embedding Explorer: ``python main.py [--space PATH] [--select WORD] [--view 2d|3d]
+[--tab words|training] [--train CORPUS] [--screenshot PNG]``.
 
 Without ``--screenshot`` it opens the window. With it, it waits until the space and its
-projection are shown (and the selection's neighbours, with ``--select``), saves the
-window as a PNG and exits: 0 when saved, 1 when the space could not be shown.
+projection are shown (the 3-D one with ``--view 3d``, and the selection's neighbours with
+``--select``; with ``--train``, until that training run and its evaluations ended), saves
+the window as a PNG and exits: 0 when saved, 1 when the space could not be shown.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.main_window import MainWindow
@@ -25,9 +28,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="a native space folder or a vectors file (default: the shipped "
                              "word space)")
     parser.add_argument("--select", metavar="WORD", help="select this word once loaded")
+    parser.add_argument("--view", choices=("2d", "3d"), default="2d",
+                        help="start with the 2-D or the 3-D layout (default: 2d)")
+    parser.add_argument("--tab", default="words", choices=("words", "training"),
+                        help="the tab to open on")
+    parser.add_argument("--train", metavar="CORPUS",
+                        help="train a word space on this text file or folder ('default': "
+                             "the default corpus) with the Training tab's settings once the "
+                             "space is shown")
     parser.add_argument("--screenshot", type=Path, metavar="PNG",
                         help="save the window to this PNG once loaded, then exit")
     return parser.parse_args(argv)
+
+
+def grab_window(window: MainWindow) -> QPixmap:
+    """The window as a picture. ``QWidget.grab`` re-renders an OpenGL view into a pixmap
+    and loses what ``GLTextItem`` paints with a QPainter (the labels), so a visible 3D
+    view is copied from its own framebuffer on top."""
+    pixmap = window.grab()
+    view3d = window.views.view3d
+    if view3d is not None and view3d.isVisible():
+        gl_view = view3d.view
+        painter = QPainter(pixmap)
+        painter.drawImage(gl_view.mapTo(window, QPoint(0, 0)), gl_view.grabFramebuffer())
+        painter.end()
+    return pixmap
 
 
 class ScreenshotRun(QObject):
@@ -37,11 +62,15 @@ class ScreenshotRun(QObject):
     done = Signal(int)
 
     def __init__(self, window: MainWindow, out: Path, select: str | None = None,
-                 timeout_s: float = SCREENSHOT_TIMEOUT_S) -> None:
+                 timeout_s: float = SCREENSHOT_TIMEOUT_S, view: str = "2d",
+                 train: str | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.out = Path(out)
         self.select = select
+        self.view = view
+        self.train = train
+        self._training = False
         self.messages: list[str] = []
         self._finished = False
         window.ready.connect(self._on_window_ready)
@@ -52,6 +81,19 @@ class ScreenshotRun(QObject):
         self._timer.start(round(timeout_s * 1000))
 
     def _on_window_ready(self) -> None:
+        if self._training:  # "follow training" shows each epoch's space: not the end
+            return
+        if self.train:
+            self._training = True
+            self.window.training_panel.settled.connect(self._grab_soon)
+            start_training(self.window, self.train)
+            return
+        if self.view == "3d" and self.window.state.dims != 3:
+            panel = self.window.projection_panel
+            panel.projection_shown.connect(self._on_window_ready)
+            panel.projection_ended.connect(self._on_projection_ended)
+            self.window.views.show_dims(3)
+            return
         if not self.select:
             self._grab_soon()
             return
@@ -59,6 +101,9 @@ class ScreenshotRun(QObject):
         panel.neighbours_shown.connect(self._grab_soon)
         panel.search_failed.connect(self._on_panel_search_failed)
         panel.find(self.select)
+
+    def _on_projection_ended(self) -> None:
+        self._fail("The 3-D layout could not be computed; no screenshot taken.")
 
     def _on_panel_search_failed(self, message: str) -> None:
         self.messages.append(message)  # e.g. an unknown word: still worth a picture
@@ -72,7 +117,7 @@ class ScreenshotRun(QObject):
         if self._finished:
             return
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        if self.window.grab().save(str(self.out)):
+        if grab_window(self.window).save(str(self.out)):
             self._finish(0)
         else:
             self._fail(f"Could not write {self.out}.")
@@ -94,15 +139,26 @@ class ScreenshotRun(QObject):
             self.done.emit(status)
 
 
+def start_training(window: MainWindow, corpus: str) -> None:
+    panel = window.training_panel
+    panel.set_corpus(None if corpus == "default" else Path(corpus))
+    panel.train()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if QApplication.instance() is None:
+        # pyqtgraph keeps one compiled shader per item class for the whole process; a GL
+        # view in a second context can only use it when contexts share resources.
+        QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Embedding Explorer")
     window = MainWindow(space_path=args.space)
     status = {"code": 0}
 
     if args.screenshot is not None:
-        run = ScreenshotRun(window, args.screenshot, args.select)
+        run = ScreenshotRun(window, args.screenshot, args.select, view=args.view,
+                            train=args.train)
 
         def on_done(code: int) -> None:
             for message in run.messages:
@@ -117,13 +173,23 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.critical(window, "Embedding Explorer", message)
 
         window.load_failed.connect(on_load_failed)
+        if args.view == "3d":
+            window.ready.connect(lambda: window.views.show_dims(3))
         if args.select:
             window.ready.connect(lambda: window.words_panel.find(args.select))
+        if args.train:
+            QTimer.singleShot(0, lambda: start_training(window, args.train))
 
+    window.show_tab(args.tab)
     window.show()
     window.start()
     code = app.exec()
     window.close()
+    # The trainer's warm-up imports torch on a daemon thread; letting the interpreter
+    # shut down in the middle of that import prints a spurious traceback.
+    from app.panels.training import prepare_training_runtime
+
+    prepare_training_runtime()
     return status["code"] if args.screenshot is not None else code
 
 

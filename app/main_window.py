@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine_client import EngineClient
+from app.panels.projection import ProjectionPanel
+from app.panels.training import TrainingPanel
 from app.panels.words import WordsPanel, one_line
 from app.state import AppState
-from app.views.scatter2d import Scatter2DView
+from app.views.switch import ScatterSwitch
 from engine import api
 from engine.paths import DEFAULT_WORD_SPACE
 
@@ -45,11 +47,23 @@ class MainWindow(QMainWindow):
         self._load_job: int | None = None
         self._project_job: int | None = None
 
-        self.scatter = Scatter2DView(self.state)
+        # ---- words tab: 2D/3D views behind a toggle; words and projection panels ----
+        self.views = ScatterSwitch(self.state)
+        self.scatter = self.views.view2d
         self.words_panel = WordsPanel(self.state, self.client)
+        self.projection_panel = ProjectionPanel(self.state, self.client)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self.words_panel)
+        side.addWidget(self.projection_panel)
+        side.setStretchFactor(0, 1)
+        side.setStretchFactor(1, 0)
+        self.views.dims_requested.connect(self.projection_panel.request_dims)
+        self.projection_panel.projection_ended.connect(self.views.sync)
+        self.projection_panel.status_message.connect(self._on_words_panel_status_message)
         words_tab = QSplitter(Qt.Orientation.Horizontal)
-        words_tab.addWidget(self.scatter)
-        words_tab.addWidget(self.words_panel)
+        words_tab.addWidget(self.views)
+        words_tab.addWidget(side)
+        # ---- end of the words tab ---------------------------------------------------
         words_tab.setStretchFactor(0, 1)
         words_tab.setStretchFactor(1, 0)
         words_tab.setSizes([1000, 320])
@@ -81,6 +95,7 @@ class MainWindow(QMainWindow):
         self.client.job_finished.connect(self._on_client_job_finished)
         self.client.job_failed.connect(self._on_client_job_failed)
         self.client.job_cancelled.connect(self._on_client_job_cancelled)
+        self._add_training_tab()
 
     @staticmethod
     def _placeholder(text: str) -> QWidget:
@@ -132,7 +147,7 @@ class MainWindow(QMainWindow):
                 method="pca", dims=2, seed=0, space=self.space_path))
         elif job_id == self._project_job:
             self._project_job = None
-            self.state.set_projection(result.keys, result.coords)
+            self.state.set_projection(result.keys, result.coords, result.params)
             space = self.state.space
             self._idle(f"{len(result.keys):,} words, {space.dim if space else '?'} "
                        f"dimensions, PCA in {result.elapsed:.2f} s")
@@ -150,5 +165,38 @@ class MainWindow(QMainWindow):
             self._idle("Loading was cancelled.")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        # A result already queued for the GUI thread must not start a follow-up job on
+        # the shut-down client.
+        self._load_job = self._project_job = None
         self.client.shutdown()
         super().closeEvent(event)
+
+    # ---- training tab (app/panels/training.py) ---------------------------------------
+    # Closing the window shuts the client down, which cancels a running training job; the
+    # engine writes each epoch's space and checkpoint atomically, so nothing is left
+    # half-written.
+    def _add_training_tab(self) -> None:
+        self.training_panel = TrainingPanel(self.client)
+        self.tabs.addTab(self.training_panel, "Training")
+        self.training_panel.status_message.connect(self._on_training_panel_status_message)
+        self.training_panel.epoch_published.connect(self._on_training_panel_epoch_published)
+
+    def show_tab(self, name: str) -> None:
+        """Bring the tab titled ``name`` (case-insensitive) to the front."""
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i).lower() == name.lower():
+                self.tabs.setCurrentIndex(i)
+                return
+        raise ValueError(f"No tab named {name!r}.")
+
+    def open_space(self, path: Path | str | None) -> None:
+        """Make ``path`` the active space and project it again (what ``start`` does)."""
+        self.space_path = Path(path) if path is not None else None
+        self.start()
+
+    def _on_training_panel_status_message(self, message: str) -> None:
+        self.show_message(message)
+
+    def _on_training_panel_epoch_published(self, _epoch: int, path: Path) -> None:
+        if self.training_panel.follow.isChecked():
+            self.open_space(path)

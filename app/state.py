@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from engine.projection import ProjectionParams
 from engine.spaces import EmbeddingSpace
 
 
@@ -34,6 +35,8 @@ class AppState(QObject):
         self.space_path: Path | None = None
         self.keys: tuple[str, ...] = ()
         self.coords: np.ndarray = np.zeros((0, 2), dtype=np.float32)
+        # How ``coords`` were made; ``None`` for coordinates read from a file.
+        self.projection_params: ProjectionParams | None = None
         self._row_of: dict[str, int] = {}
         self.selection: str | None = None
         self.hover: str | None = None
@@ -50,13 +53,23 @@ class AppState(QObject):
         self.set_highlighted([])
         self.space_changed.emit()
 
-    def set_projection(self, keys: tuple[str, ...], coords: np.ndarray) -> None:
+    def set_projection(self, keys: tuple[str, ...], coords: np.ndarray,
+                       params: ProjectionParams | None = None) -> None:
+        """Show ``coords`` (N x 2 or N x 3) for ``keys``; words not in ``keys`` are hidden."""
         if len(keys) != len(coords):
             raise ValueError(f"{len(keys)} keys but {len(coords)} coordinates")
+        if coords.ndim != 2 or coords.shape[1] not in (2, 3):
+            raise ValueError(f"coordinates of shape {coords.shape}: expected N x 2 or N x 3")
         self.keys = tuple(keys)
         self.coords = coords
+        self.projection_params = params
         self._row_of = {k: i for i, k in enumerate(self.keys)}
         self.projection_changed.emit()
+
+    @property
+    def dims(self) -> int:
+        """2 or 3: how many axes the shown coordinates have."""
+        return int(self.coords.shape[1])
 
     def row_of(self, word: str) -> int | None:
         """The word's row in ``keys``/``coords``; ``None`` when it is not projected."""

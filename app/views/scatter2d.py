@@ -81,6 +81,11 @@ class Scatter2DView(QWidget):
         state.hover_changed.connect(self._on_state_hover_changed)
         state.centre_requested.connect(self._on_state_centre_requested)
 
+    @property
+    def xy(self) -> np.ndarray:
+        """The first two axes of the state's coordinates (all of them in a 2-D layout)."""
+        return self.state.coords[:, :2]
+
     # ---- labels ----------------------------------------------------------------------
     def _make_label(self, colour: QColor, point_size: int, bold: bool, z: int,
                     fill: bool = False) -> pg.TextItem:
@@ -108,7 +113,7 @@ class Scatter2DView(QWidget):
                 continue
             label = pool[shown]
             label.setText(word)
-            x, y = self.state.coords[row]
+            x, y = self.xy[row]
             label.setPos(float(x), float(y))
             label.show()
             shown += 1
@@ -121,7 +126,7 @@ class Scatter2DView(QWidget):
             label.hide()
             return
         label.setText(word)
-        x, y = self.state.coords[row]
+        x, y = self.xy[row]
         label.setPos(float(x), float(y))
         label.show()
 
@@ -132,7 +137,7 @@ class Scatter2DView(QWidget):
                           [w for w in self._frequent_words if w not in taken])
 
     def _pick_frequent_words(self) -> list[str]:
-        coords = self.state.coords[:_FREQUENT_POOL]
+        coords = self.xy[:_FREQUENT_POOL]
         if len(coords) == 0:
             return []
         lo, hi = coords.min(axis=0), coords.max(axis=0)
@@ -176,7 +181,7 @@ class Scatter2DView(QWidget):
     # ---- picking ---------------------------------------------------------------------
     def word_at(self, scene_pos: QPointF) -> str | None:
         """The word drawn nearest ``scene_pos``, if within ``PICK_RADIUS_PX`` pixels."""
-        coords = self.state.coords
+        coords = self.xy
         if len(coords) == 0 or not self.view_box.sceneBoundingRect().contains(scene_pos):
             return None
         at = self.view_box.mapSceneToView(scene_pos)
@@ -194,7 +199,7 @@ class Scatter2DView(QWidget):
         row = self.state.row_of(word)
         if row is None:
             return None
-        x, y = self.state.coords[row]
+        x, y = self.xy[row]
         return self.view_box.mapViewToScene(QPointF(float(x), float(y)))
 
     # ---- slots -----------------------------------------------------------------------
@@ -212,7 +217,7 @@ class Scatter2DView(QWidget):
         self._spread_labels()
 
     def _on_state_projection_changed(self) -> None:
-        coords = self.state.coords
+        coords = self.xy
         if len(coords):
             self.points.setData(pos=coords, data=np.array(self.state.keys, dtype=object))
         else:
@@ -228,7 +233,7 @@ class Scatter2DView(QWidget):
         if row is None:
             self.selected.clear()
         else:
-            self.selected.setData(pos=self.state.coords[row:row + 1])
+            self.selected.setData(pos=self.xy[row:row + 1])
         self._place(self._selected_label, word)
         self._refresh_frequent_labels()
         self._spread_labels()
@@ -236,7 +241,7 @@ class Scatter2DView(QWidget):
     def _on_state_highlight_changed(self, words: list) -> None:
         rows = [r for r in (self.state.row_of(w) for w in words) if r is not None]
         if rows:
-            self.highlight.setData(pos=self.state.coords[rows])
+            self.highlight.setData(pos=self.xy[rows])
         else:
             self.highlight.clear()
         while len(self._highlight_labels) < len(rows):
@@ -251,14 +256,14 @@ class Scatter2DView(QWidget):
         if row is None:
             self.hovered.clear()
         else:
-            self.hovered.setData(pos=self.state.coords[row:row + 1])
+            self.hovered.setData(pos=self.xy[row:row + 1])
         self._place(self._hover_label, word)
 
     def _on_state_centre_requested(self, word: str) -> None:
         row = self.state.row_of(word)
         if row is None:
             return
-        x, y = (float(v) for v in self.state.coords[row])
+        x, y = (float(v) for v in self.xy[row])
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         w, h = (x1 - x0) / 2, (y1 - y0) / 2
         self.view_box.setRange(xRange=(x - w, x + w), yRange=(y - h, y + h), padding=0)

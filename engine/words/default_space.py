@@ -22,7 +22,7 @@ from engine.words.trainer import SkipGramSettings
 REBUILD_COMMAND = "python -m engine words build-default-space"
 
 DEFAULT_SETTINGS = SkipGramSettings(
-    dim=100, window=8, negative=5, epochs=25, min_count=5, sample=1e-3, seed=1, threads=2,
+    dim=100, window=8, negative=5, epochs=30, min_count=5, sample=1e-3, seed=1, threads=2,
 )
 
 

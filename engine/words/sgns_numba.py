@@ -146,3 +146,13 @@ def chunk_bounds(corpus: np.ndarray, target_tokens: int) -> list[tuple[int, int]
         bounds.append((start, stop))
         start = stop
     return bounds
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernel now: the first call holds the GIL for ~0.1-2 s, which
+    a GUI should pay at start-up on a background thread, not when the user presses Train."""
+    corpus = np.array([0, 1, 0, 1, -1], dtype=np.int32)
+    weights = np.zeros((2, 4), dtype=np.float32)
+    train_chunk(corpus, 0, len(corpus), weights, weights.copy(),
+                np.full(2, 2**32 - 1, dtype=np.uint32), np.array([0, 1], dtype=np.int32),
+                2, 1, 0.025, 0.025, np.uint64(1), 0, True)

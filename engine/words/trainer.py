@@ -157,9 +157,10 @@ def load_encoded_corpus(
             with np.load(cached, allow_pickle=False) as z:
                 vocab = Vocabulary(tuple(z["words"].tolist()), z["counts"], int(z["total"]))
                 found = tuple(z["warnings"].tolist()) if "warnings" in z else ()
+                ids = z["ids"]
             if warnings is not None:
                 warnings.extend(found)
-            return EncodedCorpus(vocab, z["ids"], fingerprint, str(path), found)
+            return EncodedCorpus(vocab, ids, fingerprint, str(path), found)
         except (OSError, ValueError, KeyError):
             cached.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
     progress(Progress(0.0, "counting words"))

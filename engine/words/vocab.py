@@ -107,11 +107,16 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     return np.minimum(keep, 1.0)
 
 
-def noise_table(counts: np.ndarray, size: int = 1 << 22, power: float = 0.75) -> np.ndarray:
+def noise_table(counts: np.ndarray, size: int | None = None, power: float = 0.75) -> np.ndarray:
     """Negative-sampling table: word i fills a share of slots proportional to count_i^0.75
-    (Mikolov et al. 2013), so a uniform slot draw is one noise-distribution draw."""
+    (Mikolov et al. 2013), so a uniform slot draw is one noise-distribution draw.
+
+    The default size gives a 60k-word vocabulary 4M slots (its rarest words still get
+    several each) and a tiny one 64k. Built with one ``np.repeat``: a searchsorted over
+    every slot held the GIL for ~100 ms, a visible stall in the GUI."""
+    if size is None:
+        size = min(1 << 22, max(1 << 16, 64 * len(counts)))
     weights = np.asarray(counts, dtype=np.float64) ** power
-    cumulative = np.cumsum(weights)
-    cumulative /= cumulative[-1]
-    slots = (np.arange(size, dtype=np.float64) + 0.5) / size
-    return np.searchsorted(cumulative, slots).astype(np.int32)
+    bounds = np.rint(np.cumsum(weights) / weights.sum() * size).astype(np.int64)
+    repeats = np.diff(bounds, prepend=0)
+    return np.repeat(np.arange(len(weights), dtype=np.int32), repeats)

@@ -13,6 +13,12 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+
+# Before pytest-qt creates the QApplication: 3D views of successive windows share GL
+# resources (pyqtgraph compiles one shader per item class, in
+# whichever context comes first).
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 from engine.spaces import EmbeddingSpace  # noqa: E402
 from engine.storage import save_space  # noqa: E402

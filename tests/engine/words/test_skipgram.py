@@ -124,3 +124,16 @@ def test_cuda_request_without_a_gpu_is_a_clear_error():
         with pytest.raises(EngineError, match="CUDA"):
             SkipGramSettings(device="cuda").resolved_device()
         assert SkipGramSettings().resolved_device() == ("cpu", "numba")
+
+
+def test_encoded_corpus_cache_returns_the_same_corpus_and_warnings(tmp_path):
+    from engine.words.trainer import load_encoded_corpus
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b"the cat sat\nthe dog sat\nbad caf\xe9 line\n")
+    first_warnings, second_warnings = [], []
+    first = load_encoded_corpus(corpus, 1, warnings=first_warnings)
+    second = load_encoded_corpus(corpus, 1, warnings=second_warnings)  # from the cache
+    np.testing.assert_array_equal(first.ids, second.ids)
+    assert first.vocab.words == second.vocab.words
+    assert first_warnings and second_warnings == first_warnings

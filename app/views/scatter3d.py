@@ -1,0 +1,281 @@
+"""``Scatter3DView``: a 3-D layout as one pyqtgraph.opengl ``GLScatterPlotItem``.
+
+Like the 2D view, the big item is set once per projection (one colour, pixel-sized
+points, no depth test so a translucent cloud needs no sorting) and the selection,
+highlight and hover live in small overlay items drawn after it. Dragging orbits, the
+wheel zooms and Ctrl+drag pans (``GLViewWidget``'s own controls); a click that did not
+drag selects the nearest word and hovering names it. Picking projects every point to
+screen pixels with the camera's own matrices: one 4x4 product over all points.
+
+OpenGL needs a real display: Xvfb + Mesa in the tests, never Qt's offscreen platform.
+pyqtgraph compiles each GL item's shader once per process, in the first context that
+draws one; a later window's view can use it only if the program set
+``Qt.AA_ShareOpenGLContexts`` before creating its QApplication (main.py and the tests do).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.opengl as gl
+from OpenGL import GL
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QVector3D,
+)
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.state import AppState
+from app.views.scatter2d import HIGHLIGHT, HOVER, PICK_RADIUS_PX, POINT, SELECTED
+
+# A click that moved the mouse less than this is a click, not the end of an orbit.
+CLICK_SLOP_PX = 4.0
+# Camera distance as a multiple of the cloud's largest extent: the whole cloud fits the
+# default 60° field of view with a little margin.
+_DISTANCE_PER_EXTENT = 1.2
+# Painter's order, so overlays drawn later sit on top of the cloud.
+_BLEND = {
+    GL.GL_DEPTH_TEST: False,
+    GL.GL_BLEND: True,
+    GL.GL_CULL_FACE: False,
+    "glBlendFuncSeparate": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA,
+                            GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA),
+}
+
+
+def _rgba(colour: QColor, alpha: float | None = None) -> tuple[float, float, float, float]:
+    return (colour.redF(), colour.greenF(), colour.blueF(),
+            colour.alphaF() if alpha is None else alpha)
+
+
+class _Label(gl.GLTextItem):
+    """``GLTextItem`` with a white halo, so a label stays legible over a dense cloud
+    (the 2D view's labels get a translucent white box for the same reason)."""
+
+    def paint(self) -> None:
+        if not self.text:
+            return
+        self.setupGLState()
+        at = self.compute_projection().map(QVector3D(*self.pos)).toPointF()
+        path = QPainterPath()
+        path.addText(self.align_text(at), self.font, self.text)
+        painter = QPainter(self.view())
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing
+                               | QPainter.RenderHint.TextAntialiasing)
+        painter.strokePath(path, QPen(QColor(255, 255, 255, 220), 3))
+        painter.fillPath(path, self.color)
+        painter.end()
+
+
+class _GLView(gl.GLViewWidget):
+    """``GLViewWidget`` that also reports clicks (press and release without a drag) and
+    mouse moves with no button held."""
+
+    clicked = Signal(QPointF)
+    moved = Signal(QPointF)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self._pressed_at: QPointF | None = None
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        super().mousePressEvent(ev)
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self._pressed_at = ev.position()
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        super().mouseMoveEvent(ev)
+        if ev.buttons() == Qt.MouseButton.NoButton:
+            self.moved.emit(ev.position())
+
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        super().mouseReleaseEvent(ev)
+        pressed, self._pressed_at = self._pressed_at, None
+        if ev.button() == Qt.MouseButton.LeftButton and pressed is not None:
+            moved = ev.position() - pressed
+            if abs(moved.x()) + abs(moved.y()) <= CLICK_SLOP_PX:
+                self.clicked.emit(ev.position())
+
+
+class Scatter3DView(QWidget):
+    """Follows ``AppState`` when its coordinates have three axes: draws the points, the
+    selection, highlight and hover, with ``GLTextItem`` labels for the selected word and
+    its neighbours."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.view = _GLView()
+        self.view.setBackgroundColor("w")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+        # The cloud is fainter than in 2D: in 3D points overlap more along the view axis.
+        self.points = gl.GLScatterPlotItem(size=3, pxMode=True, color=_rgba(POINT, 0.22),
+                                           glOptions=_BLEND)
+        self.highlight = gl.GLScatterPlotItem(size=9, pxMode=True, color=_rgba(HIGHLIGHT),
+                                              glOptions=_BLEND)
+        self.selected = gl.GLScatterPlotItem(size=14, pxMode=True, color=_rgba(SELECTED),
+                                             glOptions=_BLEND)
+        self.hovered = gl.GLScatterPlotItem(size=11, pxMode=True, color=_rgba(HOVER, 0.6),
+                                            glOptions=_BLEND)
+        for depth, item in enumerate((self.points, self.highlight, self.selected,
+                                      self.hovered)):
+            item.setDepthValue(depth)
+            self.view.addItem(item)
+        self._selected_label = self._make_label(SELECTED, 11, bold=True)
+        self._hover_label = self._make_label(HOVER, 10, bold=False)
+        self._highlight_labels: list[_Label] = []
+        self._xyz = np.zeros((0, 3), dtype=np.float32)
+        self._screen_cache: tuple[tuple, np.ndarray] | None = None
+
+        self._mouse_proxy = pg.SignalProxy(self.view.moved, rateLimit=30,
+                                           slot=self._on_view_moved)
+        self.view.clicked.connect(self._on_view_clicked)
+        state.projection_changed.connect(self._on_state_projection_changed)
+        state.selection_changed.connect(self._on_state_selection_changed)
+        state.highlight_changed.connect(self._on_state_highlight_changed)
+        state.hover_changed.connect(self._on_state_hover_changed)
+        state.centre_requested.connect(self._on_state_centre_requested)
+        self._on_state_projection_changed()
+
+    # ---- labels ----------------------------------------------------------------------
+    def _make_label(self, colour: QColor, point_size: int, bold: bool) -> _Label:
+        font = QFont()
+        font.setPointSize(point_size)
+        font.setBold(bold)
+        label = _Label(color=colour, font=font, glOptions=_BLEND)
+        label.setDepthValue(10)
+        self.view.addItem(label)
+        return label
+
+    def _place(self, label: _Label, word: str | None) -> None:
+        row = self.state.row_of(word) if word else None
+        if row is None:
+            label.setData(text="")
+            return
+        # Two spaces: the text starts beside the marker instead of on it.
+        label.setData(pos=self._xyz[row].astype(float), text="  " + word)
+
+    def labels(self) -> dict[str, str]:
+        """The words labelled now, by role (for tests): selected, hover, highlight."""
+        return {
+            "selected": self._selected_label.text.strip(),
+            "hover": self._hover_label.text.strip(),
+            "highlight": ",".join(lab.text.strip() for lab in self._highlight_labels
+                                  if lab.text),
+        }
+
+    # ---- picking ---------------------------------------------------------------------
+    def screen_positions(self) -> np.ndarray:
+        """Every point's position in the view's pixels (N x 2), NaN behind the camera."""
+        xyz = self._xyz
+        if len(xyz) == 0:
+            return np.zeros((0, 2))
+        viewport = self.view.getViewport()
+        mvp = self.view.projectionMatrix(viewport, viewport) * self.view.viewMatrix()
+        # Hovering asks again and again with the same camera: project once per camera.
+        key = (tuple(mvp.copyDataTo()), viewport, id(xyz))
+        if self._screen_cache is not None and self._screen_cache[0] == key:
+            return self._screen_cache[1]
+        m = np.array(key[0], dtype=np.float64).reshape(4, 4)
+        clip = xyz.astype(np.float64) @ m[:, :3].T + m[:, 3]
+        w = clip[:, 3]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ndc = clip[:, :2] / w[:, None]
+        ndc[w <= 0] = np.nan
+        _, _, width, height = viewport
+        px = np.column_stack(((ndc[:, 0] + 1) * 0.5 * width, (1 - ndc[:, 1]) * 0.5 * height))
+        self._screen_cache = (key, px)
+        return px
+
+    def word_at(self, pos: QPointF) -> str | None:
+        """The word drawn nearest ``pos`` (view pixels), if within ``PICK_RADIUS_PX``."""
+        px = self.screen_positions()
+        if len(px) == 0:
+            return None
+        d2 = (px[:, 0] - pos.x()) ** 2 + (px[:, 1] - pos.y()) ** 2
+        if np.isnan(d2).all():
+            return None
+        row = int(np.nanargmin(d2))
+        return self.state.keys[row] if d2[row] <= PICK_RADIUS_PX**2 else None
+
+    def view_pos_of(self, word: str) -> QPointF | None:
+        """Where ``word`` is drawn, in the view's pixels (for tests)."""
+        row = self.state.row_of(word)
+        if row is None or len(self._xyz) == 0:
+            return None
+        x, y = self.screen_positions()[row]
+        return QPointF(float(x), float(y))
+
+    # ---- slots -----------------------------------------------------------------------
+    def _on_view_moved(self, args: tuple) -> None:
+        self.state.set_hover(self.word_at(args[0]))
+
+    def _on_view_clicked(self, pos: QPointF) -> None:
+        word = self.word_at(pos)
+        if word is not None:
+            self.state.select(word)
+
+    def _on_state_projection_changed(self) -> None:
+        coords = self.state.coords
+        if coords.shape[1] != 3 or len(coords) == 0:
+            # A 2-D layout is the 2D view's; keep nothing stale here.
+            self._xyz = np.zeros((0, 3), dtype=np.float32)
+            self.points.setData(pos=self._xyz)
+        else:
+            self._xyz = np.ascontiguousarray(coords, dtype=np.float32)
+            self.points.setData(pos=self._xyz)
+            self._frame_cloud()
+        self._on_state_highlight_changed(self.state.highlighted)
+        self._on_state_selection_changed(self.state.selection or "")
+        self._on_state_hover_changed(self.state.hover or "")
+
+    def _frame_cloud(self) -> None:
+        lo, hi = self._xyz.min(axis=0), self._xyz.max(axis=0)
+        centre = (lo + hi) / 2
+        extent = float(max((hi - lo).max(), 1e-6))
+        self.view.setCameraPosition(pos=QVector3D(*(float(c) for c in centre)),
+                                    distance=extent * _DISTANCE_PER_EXTENT,
+                                    elevation=25, azimuth=45)
+
+    def _overlay(self, item: gl.GLScatterPlotItem, rows: list[int]) -> None:
+        if rows and len(self._xyz):
+            item.setData(pos=self._xyz[rows])
+        else:
+            item.setData(pos=np.zeros((0, 3), dtype=np.float32))
+
+    def _on_state_selection_changed(self, word: str) -> None:
+        row = self.state.row_of(word) if word else None
+        self._overlay(self.selected, [] if row is None else [row])
+        self._place(self._selected_label, word if len(self._xyz) else None)
+
+    def _on_state_highlight_changed(self, words: list) -> None:
+        rows = [r for r in (self.state.row_of(w) for w in words) if r is not None]
+        self._overlay(self.highlight, rows)
+        while len(self._highlight_labels) < len(rows):
+            self._highlight_labels.append(self._make_label(HIGHLIGHT.darker(150), 9, False))
+        shown = [w for w in words if self.state.row_of(w) is not None] if len(self._xyz) else []
+        for label, word in zip(self._highlight_labels, shown, strict=False):
+            self._place(label, word)
+        for label in self._highlight_labels[len(shown):]:
+            label.setData(text="")
+
+    def _on_state_hover_changed(self, word: str) -> None:
+        row = self.state.row_of(word) if word else None
+        self._overlay(self.hovered, [] if row is None else [row])
+        self._place(self._hover_label, word if len(self._xyz) else None)
+
+    def _on_state_centre_requested(self, word: str) -> None:
+        row = self.state.row_of(word)
+        if row is None or len(self._xyz) == 0:
+            return
+        self.view.setCameraPosition(pos=QVector3D(*(float(c) for c in self._xyz[row])))

@@ -1,0 +1,117 @@
+"""``ScatterSwitch``: the 2D and 3D views of one ``AppState`` behind a 2D/3D toggle.
+
+The page shown always matches the state's coordinates (N x 2: the 2D view, N x 3: the
+3D view), so both views share the selection, highlight and hover by construction.
+Pressing the other button only *asks* for a layout with that many axes
+(``dims_requested``); whoever owns projections answers by changing the state, and
+``sync`` puts the buttons back if the request fails or is cancelled.
+
+The 3D view is created on first use: it needs OpenGL, which Qt's offscreen platform
+(used by GUI tests without a display) does not have.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.state import AppState
+from app.views.scatter2d import Scatter2DView
+
+
+class ScatterSwitch(QWidget):
+    dims_requested = Signal(int)  # 2 or 3: the user asked for a layout with that many axes
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.view2d = Scatter2DView(state)
+        self.view3d = None  # app.views.scatter3d.Scatter3DView, once needed
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view2d)
+
+        self.button2d = QToolButton()
+        self.button2d.setText("2D")
+        self.button3d = QToolButton()
+        self.button3d.setText("3D")
+        self.buttons = QButtonGroup(self)
+        self.buttons.setExclusive(True)
+        for dims, button in ((2, self.button2d), (3, self.button3d)):
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setToolTip(f"Show a {dims}-D layout (asks the engine for one if needed)")
+            self.buttons.addButton(button, dims)
+        self.button2d.setChecked(True)
+        self.hint = QLabel()
+        self.hint.setStyleSheet("color: gray")
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 0)
+        bar.addWidget(self.button2d)
+        bar.addWidget(self.button3d)
+        bar.addSpacing(8)
+        bar.addWidget(self.hint, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+        self.buttons.idClicked.connect(self._on_buttons_id_clicked)
+        state.projection_changed.connect(self._on_state_projection_changed)
+
+    # ---- API -------------------------------------------------------------------------
+    @property
+    def current_view(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def show_dims(self, dims: int) -> None:
+        """Switch to ``dims`` axes, as the toggle does."""
+        if dims == self.state.dims and len(self.state.coords):
+            self.sync()
+        else:
+            (self.button3d if dims == 3 else self.button2d).setChecked(True)
+            self.dims_requested.emit(dims)
+
+    def sync(self) -> None:
+        """Show the page and check the button that match the state's coordinates."""
+        dims = self.state.dims
+        if dims == 3:
+            self.stack.setCurrentWidget(self._ensure_view3d())
+        else:
+            self.stack.setCurrentWidget(self.view2d)
+        self.buttons.button(dims).setChecked(True)
+        params = self.state.projection_params
+        if not len(self.state.coords):
+            self.hint.setText("")
+        elif params is None:
+            self.hint.setText(f"{len(self.state.keys):,} words, coordinates from a file")
+        else:
+            method = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}[params.method]
+            seed = "" if params.method == "pca" else f", seed {params.seed}"
+            self.hint.setText(f"{len(self.state.keys):,} words, {method} {dims}-D{seed}"
+                              + ("   drag: orbit · wheel: zoom · Ctrl+drag: pan"
+                                 if dims == 3 else ""))
+
+    def _ensure_view3d(self) -> QWidget:
+        if self.view3d is None:
+            from app.views.scatter3d import Scatter3DView
+
+            self.view3d = Scatter3DView(self.state)
+            self.stack.addWidget(self.view3d)
+        return self.view3d
+
+    # ---- slots -----------------------------------------------------------------------
+    def _on_buttons_id_clicked(self, dims: int) -> None:
+        self.show_dims(dims)
+
+    def _on_state_projection_changed(self) -> None:
+        self.sync()
