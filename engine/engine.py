@@ -1,9 +1,9 @@
 """``Engine``: answers requests; ``EngineThread``: runs them off the caller's thread.
 
-The thread has two lanes, each a worker with its own queue: one for training (long,
-one at a time) and one for queries (short). Submitting a query cancels any queued or
-running query of the same request type, because a newer neighbours or projection
-request makes the older answer stale (the pattern napari's layer slicer uses).
+The thread has three lanes, each a worker with its own queue: training (long, one at a
+time), projections (seconds to minutes) and queries (short). Submitting a query or a
+projection cancels any queued or running one of the same request type, because the
+newer request makes the older answer stale (the pattern napari's layer slicer uses).
 """
 
 from __future__ import annotations
@@ -140,6 +140,17 @@ class Engine:
 
 # ---- the background thread ------------------------------------------------------------
 TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus)
+# UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
+# up a neighbours or analogy query.
+PROJECTION_REQUESTS = (api.Project,)
+
+
+def lane_of(request: Any) -> str:
+    if isinstance(request, TRAINING_REQUESTS):
+        return "training"
+    if isinstance(request, PROJECTION_REQUESTS):
+        return "projections"
+    return "queries"
 
 
 @dataclass
@@ -163,13 +174,13 @@ class JobCallbacks:
 
 
 class EngineThread:
-    """Two worker lanes over one ``Engine``: training and queries."""
+    """Three worker lanes over one ``Engine``: training, projections and queries."""
 
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine or Engine()
         self._ids = itertools.count(1)
-        self._lanes = {name: queue.Queue() for name in ("training", "queries")}
-        self._running: dict[str, Job | None] = {"training": None, "queries": None}
+        self._lanes = {name: queue.Queue() for name in ("training", "projections", "queries")}
+        self._running: dict[str, Job | None] = {name: None for name in self._lanes}
         self._pending: list[Job] = []
         self._lock = threading.Lock()
         self._threads = [
@@ -182,11 +193,11 @@ class EngineThread:
 
     def submit(self, request: Any, callbacks: JobCallbacks | None = None) -> Job:
         job = Job(next(self._ids), request, CancelToken())
-        lane = "training" if isinstance(request, TRAINING_REQUESTS) else "queries"
-        if lane == "queries":
+        lane = lane_of(request)
+        if lane != "training":
             with self._lock:
                 stale = [j for j in self._pending if type(j.request) is type(request)]
-                running = self._running["queries"]
+                running = self._running[lane]
                 if running is not None and type(running.request) is type(request):
                     stale.append(running)
             for j in stale:

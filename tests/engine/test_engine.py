@@ -111,3 +111,30 @@ def test_newer_query_cancels_the_stale_one_of_the_same_kind(engine_with_space):
 
 def test_cancelled_exception_is_not_an_error():
     assert not issubclass(Cancelled, EngineError)
+
+
+def test_a_running_projection_does_not_hold_up_queries(engine_with_space):
+    engine, path = engine_with_space
+    started, release = threading.Event(), threading.Event()
+
+    class SlowProjection(Engine):
+        def _handle_Project(self, r, progress, cancel):
+            started.set()
+            release.wait(5)
+            return "projection"
+
+    slow = SlowProjection()
+    slow.remember(path, engine.space(path))
+    thread = EngineThread(slow)
+    try:
+        projection, query = Recorder(), Recorder()
+        thread.submit(api.Project(space=path), projection.callbacks())
+        assert started.wait(5)
+        thread.submit(api.Neighbours("w1", space=path), query.callbacks())
+        assert query.done.wait(5), "the neighbours query waited behind the projection"
+        assert query.events[0][0] == "finished"
+        release.set()
+        assert projection.done.wait(5)
+    finally:
+        release.set()
+        thread.shutdown()
