@@ -22,9 +22,9 @@ from engine.jobs import Cancelled, CancelToken, Progress
 class ProgressBar:
     """A tqdm bar fed by engine Progress reports (fractions of 1)."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self) -> None:
         self._bar = None
-        self._enabled = enabled and sys.stderr.isatty() or enabled == "always"
+        self._enabled = sys.stderr.isatty()  # no bar in logs, pipes and CI
 
     def __call__(self, p: Progress) -> None:
         from tqdm import tqdm

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -404,7 +403,3 @@ def train_words(
             on_epoch(report)
 
     return trainer.train(progress, cancel, publish)
-
-
-def default_threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)))
