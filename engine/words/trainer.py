@@ -139,7 +139,7 @@ def load_encoded_corpus(
     warnings: list[str] | None = None,
 ) -> EncodedCorpus:
     """Count, build the vocabulary and encode a corpus; cached on disk by content hash."""
-    from engine.storage import atomic_write_bytes
+    from engine.storage import atomic_writer
     from engine.words.corpus import iter_corpus_sentences
 
     path = Path(path)
@@ -171,13 +171,10 @@ def load_encoded_corpus(
     vocab = build_vocabulary(counter, total, min_count)
     progress(Progress(0.5, f"encoding {total:,} tokens, {len(vocab):,} words"))
     ids = encode_corpus(iter_corpus_sentences(path, cancel=cancel), vocab, cancel)
-    import io
-
-    buf = io.BytesIO()
-    np.savez(buf, words=np.array(vocab.words), counts=vocab.counts,
-             total=np.int64(vocab.total_raw_tokens), ids=ids,
-             warnings=np.array(found, dtype=str))
-    atomic_write_bytes(cached, buf.getvalue())
+    with atomic_writer(cached) as fh:
+        np.savez(fh, words=np.array(vocab.words), counts=vocab.counts,
+                 total=np.int64(vocab.total_raw_tokens), ids=ids,
+                 warnings=np.array(found, dtype=str))
     progress(Progress(1.0, "corpus ready"))
     return EncodedCorpus(vocab, ids, fingerprint, str(path), tuple(found))
 
@@ -214,15 +211,12 @@ class SkipGramTrainer:
         }
 
     def save_checkpoint(self, folder: Path) -> None:
-        from engine.storage import atomic_write_bytes, atomic_write_text
+        from engine.storage import atomic_write_text, atomic_writer
 
         folder.mkdir(parents=True, exist_ok=True)
         for name, array in (("syn0", self.syn0), ("syn1", self.syn1)):
-            import io
-
-            buf = io.BytesIO()
-            np.save(buf, array, allow_pickle=False)
-            atomic_write_bytes(folder / f"{name}.npy", buf.getvalue())
+            with atomic_writer(folder / f"{name}.npy") as fh:
+                np.save(fh, array, allow_pickle=False)
         # state last: a checkpoint counts only once its state file names its epoch
         atomic_write_text(folder / "state.json", json.dumps(self.state(), indent=1))
 
