@@ -28,6 +28,7 @@ class AppState(QObject):
     hover_changed = Signal(str)
     highlight_changed = Signal(list)
     centre_requested = Signal(str)  # a view should bring this word into the middle
+    arrows_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +42,10 @@ class AppState(QObject):
         self.selection: str | None = None
         self.hover: str | None = None
         self.highlighted: list[str] = []
+        # Arrows between words (start, end), e.g. an analogy's parallelogram; ``missed``
+        # ones are drawn fainter (an evaluated analogy's wrong answer).
+        self.arrows: list[tuple[str, str]] = []
+        self.missed_arrows: list[tuple[str, str]] = []
 
     # ---- space and coordinates -------------------------------------------------------
     def set_space(self, space: EmbeddingSpace, path: Path | None) -> None:
@@ -51,6 +56,7 @@ class AppState(QObject):
         self.select(None)
         self.set_hover(None)
         self.set_highlighted([])
+        self.set_arrows([])
         self.space_changed.emit()
 
     def set_projection(self, keys: tuple[str, ...], coords: np.ndarray,
@@ -105,3 +111,16 @@ class AppState(QObject):
         if words != self.highlighted:
             self.highlighted = words
             self.highlight_changed.emit(words)
+
+    # ---- arrows ----------------------------------------------------------------------
+    def set_arrows(self, pairs: list[tuple[str, str]],
+                   missed: list[tuple[str, str]] | None = None) -> None:
+        """Draw an arrow from the first to the second word of each pair. They are words,
+        not coordinates, so they survive a new layout of the same space (the views redraw
+        them where the words now sit) and go away with the space."""
+        pairs = [(a, b) for a, b in pairs]
+        missed = [(a, b) for a, b in (missed or [])]
+        if pairs != self.arrows or missed != self.missed_arrows:
+            self.arrows = pairs
+            self.missed_arrows = missed
+            self.arrows_changed.emit()
