@@ -16,9 +16,10 @@ from engine.jobs import Progress
 from engine.spaces import EmbeddingSpace, Scored
 
 __all__ = [
-    "Analogy", "AnalogyAnswer", "BuildCorpus", "EngineError", "Evaluate", "ExportVectors",
-    "ImportVectors", "LoadSpace", "Neighbours", "NeighboursAnswer", "Progress", "Project",
-    "Scored", "TrainWords", "VectorOf",
+    "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters", "EngineError",
+    "Evaluate", "ExportVectors", "ImportVectors", "LoadSpace", "Neighbourhood",
+    "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "Progress", "Project", "Scored",
+    "TrainWords", "VectorOf",
 ]
 
 
@@ -72,6 +73,24 @@ class Project:
 
 
 @dataclass(frozen=True)
+class Cluster:
+    """Spherical k-means of the whole space into ``k`` clusters (engine/clustering.py)."""
+
+    k: int = 20
+    seed: int = 0
+    space: Path | None = None
+
+
+@dataclass(frozen=True)
+class NeighbourhoodOf:
+    """``words`` and each one's ``k`` nearest neighbours (cosine), e.g. to isolate them."""
+
+    words: tuple[str, ...]
+    k: int = 10
+    space: Path | None = None
+
+
+@dataclass(frozen=True)
 class BuildCorpus:
     out: Path | None = None  # None: the default cache location
 
@@ -86,8 +105,16 @@ class TrainWords:
 
 @dataclass(frozen=True)
 class ImportVectors:
+    """Read a vectors file (``format=None`` guesses it). ``metadata``: a TF-projector
+    metadata TSV that is not beside the vectors; ``limit``: keep the first N vectors;
+    ``save_to``: also save the space there in the native format (and serve it under
+    that path from then on). The result is the ``EmbeddingSpace``."""
+
     path: Path
     format: str | None = None
+    metadata: Path | None = None
+    limit: int | None = None
+    save_to: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -117,3 +144,26 @@ class AnalogyAnswer:
 class SpaceLoaded:
     path: Path | None
     space: EmbeddingSpace
+
+
+@dataclass(frozen=True, eq=False)
+class Clusters:
+    """``labels[i]`` (0 = the largest cluster) for the space's ``i``-th key; ``sizes`` and
+    ``top_words`` (each cluster's most frequent keys) per cluster; ``inertia`` is the sum
+    of ``1 - cos`` to the centroids; ``elapsed`` is 0 for an answer from the cache."""
+
+    labels: Any  # np.ndarray of int32, one per key
+    k: int
+    seed: int
+    inertia: float
+    iterations: int
+    sizes: tuple[int, ...]
+    top_words: tuple[tuple[str, ...], ...]
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    words: tuple[str, ...]  # what was asked for
+    k: int
+    members: tuple[str, ...]  # ``words`` first, then their neighbours, no repeats

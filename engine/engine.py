@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from engine import api
 from engine.errors import EngineError
 from engine.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressCallback, no_progress
 from engine.paths import DEFAULT_WORD_SPACE
 from engine.spaces import EmbeddingSpace
+
+# Clusterings kept in memory (each one int32 per key: 230 kB for 60k words).
+_CLUSTERINGS_KEPT = 16
 
 
 class Engine:
@@ -30,6 +35,9 @@ class Engine:
         self._spaces: dict[str, EmbeddingSpace] = {}
         self._lock = threading.Lock()
         self._device: str | None = None
+        # k-means answers by (id(space), k, seed); the space object is kept in the value,
+        # so its id cannot be reused by a newer snapshot while the entry exists.
+        self._clusterings: dict[tuple[int, int, int], tuple[EmbeddingSpace, api.Clusters]] = {}
 
     @property
     def device(self) -> str:
@@ -107,6 +115,36 @@ class Engine:
                                   **r.params)
         return project(self.space(r.space), params, progress, cancel)
 
+    def _handle_Cluster(self, r: api.Cluster, progress, cancel) -> api.Clusters:
+        from dataclasses import replace
+
+        from engine.clustering import spherical_kmeans, top_words
+
+        space = self.space(r.space)
+        key = (id(space), r.k, r.seed)
+        with self._lock:
+            cached = self._clusterings.get(key)
+        if cached is not None:
+            return replace(cached[1], elapsed=0.0)
+        result = spherical_kmeans(space.unit_vectors, r.k, r.seed, progress=progress,
+                                  cancel=cancel)
+        sizes = np.bincount(result.labels, minlength=r.k)
+        answer = api.Clusters(result.labels, r.k, r.seed, result.inertia, result.iterations,
+                              tuple(int(s) for s in sizes),
+                              top_words(space.keys, result.labels, r.k), result.elapsed)
+        with self._lock:
+            if len(self._clusterings) >= _CLUSTERINGS_KEPT:
+                self._clusterings.pop(next(iter(self._clusterings)))
+            self._clusterings[key] = (space, answer)
+        return answer
+
+    def _handle_NeighbourhoodOf(self, r: api.NeighbourhoodOf, progress,
+                                cancel) -> api.Neighbourhood:
+        from engine.clustering import neighbourhood
+
+        members = neighbourhood(self.space(r.space), tuple(r.words), r.k, cancel)
+        return api.Neighbourhood(tuple(r.words), r.k, members)
+
     def _handle_BuildCorpus(self, r: api.BuildCorpus, progress, cancel):
         from engine.words.corpus import build_default_corpus, default_corpus_path
 
@@ -128,8 +166,26 @@ class Engine:
         return train_words(Path(corpus), Path(r.out), r.settings, progress, cancel, publish,
                            r.resume)
 
-    def _handle_ImportVectors(self, r: api.ImportVectors, progress, cancel):
-        return self.space(r.path, r.format)
+    def _handle_ImportVectors(self, r: api.ImportVectors, progress, cancel) -> EmbeddingSpace:
+        if r.metadata is None and r.limit is None and r.save_to is None:
+            return self.space(r.path, r.format)
+        from engine.storage import import_tf_projector, import_vectors, save_space
+
+        if r.metadata is not None:
+            if r.format not in (None, "tf-projector"):
+                raise EngineError(f"A metadata file goes with the TF-projector format, not "
+                                  f"{r.format!r}.", "Leave the metadata file empty.")
+            space = import_tf_projector(r.path, metadata=r.metadata, limit=r.limit,
+                                        progress=progress, cancel=cancel)
+        else:
+            space = import_vectors(r.path, r.format, limit=r.limit, progress=progress,
+                                   cancel=cancel)
+        if r.save_to is not None:
+            cancel.raise_if_cancelled()
+            progress(api.Progress(1.0, f"Saving {len(space):,} vectors to {r.save_to}"))
+            save_space(space, r.save_to)
+            self.remember(r.save_to, space)
+        return space
 
     def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
         from engine.storage import export_vectors
@@ -142,7 +198,9 @@ class Engine:
 TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
-PROJECTION_REQUESTS = (api.Project,)
+# k-means of a whole vocabulary takes a second or two: it shares their lane for the same
+# reason.
+PROJECTION_REQUESTS = (api.Project, api.Cluster)
 
 
 def lane_of(request: Any) -> str:

@@ -1157,6 +1157,7 @@ def _projector_import_paths(path: Path) -> tuple[Path, Path]:
 def import_tf_projector(
     path: PathLike,
     *,
+    metadata: PathLike | None = None,
     limit: int | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
@@ -1165,10 +1166,15 @@ def import_tf_projector(
     ``metadata.tsv`` (one word per line; with several columns, a header row first).
 
     ``path`` is the vectors file or a folder holding ``vectors.tsv``; the metadata is
-    found beside it. Metadata columns of whole numbers come back as ints, of other
-    numbers as floats, the rest as text.
+    ``metadata``, else found beside it. Metadata columns of whole numbers come back as
+    ints, of other numbers as floats, the rest as text.
     """
-    vectors_path, metadata_path = _projector_import_paths(Path(path))
+    if metadata is None:
+        vectors_path, metadata_path = _projector_import_paths(Path(path))
+    else:
+        vectors_path, metadata_path = Path(path), Path(metadata)
+        if vectors_path.is_dir():
+            vectors_path = vectors_path / "vectors.tsv"
     _check_limit(limit)
     matrix: _MatrixBuilder | None = None
     n = 0
