@@ -57,6 +57,7 @@ class WordsPanel(QWidget):
         self._neighbours_job: int | None = None
         self._search_job: int | None = None
         self._analogy_job: int | None = None
+        self._analogy_terms: tuple[str, str, str] | None = None  # the keys of A, B, C shown
 
         # search
         self.search = QLineEdit()
@@ -101,7 +102,7 @@ class WordsPanel(QWidget):
         self.k.valueChanged.connect(self._on_options_changed)
         self.metric.currentIndexChanged.connect(self._on_options_changed)
         self.neighbours.itemClicked.connect(self._on_result_item_clicked)
-        self.analogy_results.itemClicked.connect(self._on_result_item_clicked)
+        self.analogy_results.itemClicked.connect(self._on_analogy_results_item_clicked)
         self.analogy_go.clicked.connect(self._on_analogy_go_clicked)
         for edit in (self.analogy_a, self.analogy_b, self.analogy_c):
             edit.returnPressed.connect(self._on_analogy_go_clicked)
@@ -194,6 +195,7 @@ class WordsPanel(QWidget):
         self._vocabulary.setStringList(keys)
         self.neighbours.clear()
         self.analogy_results.clear()
+        self._analogy_terms = None
         self.setEnabled(space is not None)
 
     def _on_state_selection_changed(self, word: str) -> None:
@@ -216,12 +218,19 @@ class WordsPanel(QWidget):
     def _on_result_item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         self.state.select(item.text(0))
 
+    def _on_analogy_results_item_clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        self._on_result_item_clicked(item, column)
+        if self._analogy_terms is not None:  # the arrow from C now ends at this answer
+            self._draw_analogy(*self._analogy_terms, item.text(0))
+
     def _on_analogy_go_clicked(self) -> None:
         terms = [e.text().strip() for e in (self.analogy_a, self.analogy_b, self.analogy_c)]
         if not all(terms):
             self.status_message.emit("An analogy needs three words: A − B + C.")
             return
         self.analogy_results.clear()
+        self._analogy_terms = None
+        self.state.set_arrows([])
         self._analogy_job = self.client.submit(api.Analogy(
             *terms, k=10, method=self.analogy_method.currentText(),
             space=self.state.space_path))
@@ -240,6 +249,10 @@ class WordsPanel(QWidget):
             if result.items:
                 self.status_message.emit(f"{result.a} − {result.b} + {result.c} ≈ "
                                          f"{result.items[0].word}")
+                terms = tuple(self.state.resolve(w) or w for w in (result.a, result.b,
+                                                                     result.c))
+                self._analogy_terms = terms  # type: ignore[assignment]
+                self._draw_analogy(*terms, result.items[0].word)
             self.analogy_shown.emit()
         elif job_id == self._search_job:  # the engine knew the word after all
             self._search_job = None
@@ -258,6 +271,13 @@ class WordsPanel(QWidget):
                 self._search_job = None
             self.status_message.emit(message)
             self.search_failed.emit(message)
+
+    def _draw_analogy(self, a: str, b: str, c: str, answer: str) -> None:
+        """Highlight A, B, C and the answer and draw the parallelogram's two sides.
+        A − B + C ≈ answer means answer − C ≈ A − B: the arrows B→A and C→answer carry
+        the same offset, so in the ideal case they are parallel and equally long."""
+        self.state.set_highlighted([a, b, c, answer])
+        self.state.set_arrows([(b, a), (c, answer)])
 
     @staticmethod
     def _fill(tree: QTreeWidget, items: tuple[api.Scored, ...]) -> None:

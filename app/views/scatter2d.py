@@ -33,6 +33,13 @@ _LABEL_GRID = 10
 # Where a coloured label may sit around its point, tried in order until one overlaps no
 # label placed before it: above right, below right, above left, below left.
 _LABEL_ANCHORS = ((0.0, 1.0), (0.0, 0.0), (1.0, 1.0), (1.0, 0.0))
+ARROW = QColor(30, 130, 70)
+MISSED_ARROW = QColor(120, 120, 120)
+# The head's tip stops this many pixels short of the end word, at the edge of its
+# highlight marker (9 px across) instead of under it.
+_ARROW_TIP_GAP_PX = 5.0
+# Room left around an analogy's words when the view zooms to them.
+_ARROW_FRAME_PADDING = 0.25
 
 
 class Scatter2DView(QWidget):
@@ -80,6 +87,7 @@ class Scatter2DView(QWidget):
         state.highlight_changed.connect(self._on_state_highlight_changed)
         state.hover_changed.connect(self._on_state_hover_changed)
         state.centre_requested.connect(self._on_state_centre_requested)
+        self._init_arrows()
 
     @property
     def xy(self) -> np.ndarray:
@@ -267,3 +275,118 @@ class Scatter2DView(QWidget):
         (x0, x1), (y0, y1) = self.view_box.viewRange()
         w, h = (x1 - x0) / 2, (y1 - y0) / 2
         self.view_box.setRange(xRange=(x - w, x + w), yRange=(y - h, y + h), padding=0)
+
+    # ---- arrows (an analogy's parallelogram) -----------------------------------------
+    def _init_arrows(self) -> None:
+        """Arrows are one ``PlotCurveItem`` of line pairs per style plus a pool of
+        pixel-sized ``ArrowItem`` heads, turned on each zoom or pan: the view's axes
+        scale independently, so a head's screen angle changes with the aspect ratio."""
+        self.arrow_lines = pg.PlotCurveItem(pen=pg.mkPen(ARROW, width=2.5),
+                                            connect="pairs", antialias=True)
+        self.missed_arrow_lines = pg.PlotCurveItem(
+            pen=pg.mkPen(MISSED_ARROW, width=1.5, style=Qt.PenStyle.DashLine),
+            connect="pairs", antialias=True)
+        for item in (self.arrow_lines, self.missed_arrow_lines):
+            item.setZValue(3.5)  # over the labels, under the coloured markers
+            self.plot.addItem(item, ignoreBounds=True)
+        self._arrow_heads: list[pg.ArrowItem] = []
+        self._arrow_labels: list[pg.TextItem] = []
+        # (start xy, end xy, missed) of each arrow drawn now, for turning the heads.
+        self._drawn_arrows: list[tuple[np.ndarray, np.ndarray, bool]] = []
+        self._drawn_words: list[tuple[str, str, bool]] = []
+        self.state.arrows_changed.connect(self._on_state_arrows_changed)
+        self.state.projection_changed.connect(self._on_state_projection_changed_arrows)
+        self.state.highlight_changed.connect(self._on_state_words_marked)
+        self.state.selection_changed.connect(self._on_state_words_marked)
+        self.view_box.sigRangeChanged.connect(self._on_view_box_range_changed_arrows)
+
+    def arrow_segments(self) -> list[tuple[str, str, bool]]:
+        """The arrows drawn now as (start word, end word, missed), for tests."""
+        return list(self._drawn_words)
+
+    def _draw_arrows(self) -> None:
+        self._drawn_arrows = []
+        self._drawn_words = []
+        lines: dict[bool, list[np.ndarray]] = {False: [], True: []}
+        for pairs, missed in ((self.state.arrows, False), (self.state.missed_arrows, True)):
+            for start, end in pairs:
+                rows = self.state.row_of(start), self.state.row_of(end)
+                if None in rows or start == end:
+                    continue
+                a, b = self.xy[rows[0]], self.xy[rows[1]]
+                lines[missed] += [a, b]
+                self._drawn_arrows.append((a, b, missed))
+                self._drawn_words.append((start, end, missed))
+        for missed, item in ((False, self.arrow_lines), (True, self.missed_arrow_lines)):
+            if lines[missed]:
+                xy = np.asarray(lines[missed], dtype=float)
+                item.setData(x=xy[:, 0], y=xy[:, 1])
+            else:
+                item.setData(x=np.zeros(0), y=np.zeros(0))
+        while len(self._arrow_heads) < len(self._drawn_arrows):
+            head = pg.ArrowItem(headLen=13, tipAngle=32, tailLen=None, pen=None)
+            head.setZValue(3.6)
+            self.plot.addItem(head, ignoreBounds=True)
+            self._arrow_heads.append(head)
+        self._turn_arrow_heads()
+        self._label_arrow_words()
+
+    def _turn_arrow_heads(self) -> None:
+        """Point each head along its arrow in screen pixels, its tip just short of the
+        end word's marker."""
+        for head, (a, b, missed) in zip(self._arrow_heads, self._drawn_arrows, strict=False):
+            sa = self.view_box.mapViewToScene(QPointF(float(a[0]), float(a[1])))
+            sb = self.view_box.mapViewToScene(QPointF(float(b[0]), float(b[1])))
+            dx, dy = sb.x() - sa.x(), sb.y() - sa.y()
+            length = float(np.hypot(dx, dy))
+            if length < 1e-6:
+                head.hide()
+                continue
+            gap = min(_ARROW_TIP_GAP_PX, length / 2) / length
+            tip = self.view_box.mapSceneToView(QPointF(sb.x() - dx * gap, sb.y() - dy * gap))
+            # makeArrowPath points along -x; Qt turns clockwise on a y-down screen.
+            angle = float(np.degrees(np.arctan2(-dy, -dx)))
+            colour = MISSED_ARROW if missed else ARROW
+            head.setStyle(angle=angle, brush=pg.mkBrush(colour), pen=pg.mkPen(colour))
+            head.setPos(tip)
+            head.show()
+        for head in self._arrow_heads[len(self._drawn_arrows):]:
+            head.hide()
+
+    def _label_arrow_words(self) -> None:
+        """Name the arrows' ends that no highlight or selection label names already."""
+        named = {self.state.selection, *self.state.highlighted}
+        words = []
+        for start, end, _ in self._drawn_words:
+            for word in (start, end):
+                if word not in named and word not in words:
+                    words.append(word)
+        while len(self._arrow_labels) < len(words):
+            self._arrow_labels.append(self._make_label(ARROW.darker(130), 9, bold=True, z=2,
+                                                       fill=True))
+        self._show_labels(self._arrow_labels, words)
+
+    def _frame_arrow_words(self) -> None:
+        """Zoom to the arrows' words, so a parallelogram is never a speck in the cloud."""
+        ends = [p for a, b, _ in self._drawn_arrows for p in (a, b)]
+        if not ends:
+            return
+        xy = np.asarray(ends, dtype=float)
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        span = np.maximum(hi - lo, 1e-6)
+        pad = span * _ARROW_FRAME_PADDING
+        self.view_box.setRange(xRange=(lo[0] - pad[0], hi[0] + pad[0]),
+                               yRange=(lo[1] - pad[1], hi[1] + pad[1]), padding=0)
+
+    def _on_state_arrows_changed(self) -> None:
+        self._draw_arrows()
+        self._frame_arrow_words()
+
+    def _on_state_projection_changed_arrows(self) -> None:
+        self._draw_arrows()
+
+    def _on_state_words_marked(self, *_: object) -> None:
+        self._label_arrow_words()
+
+    def _on_view_box_range_changed_arrows(self, *_: object) -> None:
+        self._turn_arrow_heads()

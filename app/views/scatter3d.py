@@ -32,13 +32,26 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.state import AppState
-from app.views.scatter2d import HIGHLIGHT, HOVER, PICK_RADIUS_PX, POINT, SELECTED
+from app.views.scatter2d import (
+    ARROW,
+    HIGHLIGHT,
+    HOVER,
+    MISSED_ARROW,
+    PICK_RADIUS_PX,
+    POINT,
+    SELECTED,
+)
 
 # A click that moved the mouse less than this is a click, not the end of an orbit.
 CLICK_SLOP_PX = 4.0
 # Camera distance as a multiple of the cloud's largest extent: the whole cloud fits the
 # default 60° field of view with a little margin.
 _DISTANCE_PER_EXTENT = 1.2
+# An arrow's head: four fins this fraction of the arrow's length back from the tip (so
+# it reads as a head from any side), the tip this fraction short of the end word.
+_HEAD_LENGTH = 0.12
+_HEAD_WIDTH = 0.05
+_TIP_GAP = 0.03
 # Painter's order, so overlays drawn later sit on top of the cloud.
 _BLEND = {
     GL.GL_DEPTH_TEST: False,
@@ -146,6 +159,7 @@ class Scatter3DView(QWidget):
         state.hover_changed.connect(self._on_state_hover_changed)
         state.centre_requested.connect(self._on_state_centre_requested)
         self._on_state_projection_changed()
+        self._init_arrows()
 
     # ---- labels ----------------------------------------------------------------------
     def _make_label(self, colour: QColor, point_size: int, bold: bool) -> _Label:
@@ -279,3 +293,102 @@ class Scatter3DView(QWidget):
         if row is None or len(self._xyz) == 0:
             return
         self.view.setCameraPosition(pos=QVector3D(*(float(c) for c in self._xyz[row])))
+
+    # ---- arrows (an analogy's parallelogram) -----------------------------------------
+    def _init_arrows(self) -> None:
+        """One ``GLLinePlotItem`` of segments per style: each arrow's shaft and the four
+        fins of its head."""
+        self.arrow_lines = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True,
+                                             color=_rgba(ARROW), glOptions=_BLEND)
+        self.missed_arrow_lines = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True,
+                                                    color=_rgba(MISSED_ARROW, 0.8),
+                                                    glOptions=_BLEND)
+        for item in (self.arrow_lines, self.missed_arrow_lines):
+            item.setDepthValue(0.5)  # over the cloud, under the coloured markers
+            self.view.addItem(item)
+        self._arrow_labels: list[_Label] = []
+        self._arrow_words: list[tuple[str, str, bool]] = []
+        self.state.arrows_changed.connect(self._on_state_arrows_changed)
+        self.state.projection_changed.connect(self._on_state_projection_changed_arrows)
+        self.state.highlight_changed.connect(self._on_state_words_marked)
+        self.state.selection_changed.connect(self._on_state_words_marked)
+        self._draw_arrows()
+
+    def arrow_segments(self) -> list[tuple[str, str, bool]]:
+        """The arrows drawn now as (start word, end word, missed), for tests."""
+        return list(self._arrow_words)
+
+    @staticmethod
+    def _arrow_vertices(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+        """Shaft and head of the arrow a→b as segment end points (pairs)."""
+        d = b - a
+        length = float(np.linalg.norm(d))
+        tip = b - d * _TIP_GAP
+        unit = d / length
+        # Two directions across the shaft: any vector not parallel to it, made orthogonal.
+        helper = np.eye(3)[int(np.argmin(np.abs(unit)))]
+        across = np.cross(unit, helper)
+        across /= np.linalg.norm(across)
+        across2 = np.cross(unit, across)
+        base = tip - d * _HEAD_LENGTH
+        fins = [base + s * length * _HEAD_WIDTH * v for v in (across, across2)
+                for s in (1.0, -1.0)]
+        return [a, tip, *(p for fin in fins for p in (tip, fin))]
+
+    def _draw_arrows(self) -> None:
+        self._arrow_words = []
+        vertices: dict[bool, list[np.ndarray]] = {False: [], True: []}
+        if len(self._xyz):
+            for pairs, missed in ((self.state.arrows, False),
+                                  (self.state.missed_arrows, True)):
+                for start, end in pairs:
+                    rows = self.state.row_of(start), self.state.row_of(end)
+                    if None in rows:
+                        continue
+                    a = self._xyz[rows[0]].astype(np.float64)
+                    b = self._xyz[rows[1]].astype(np.float64)
+                    if float(np.linalg.norm(b - a)) < 1e-9:
+                        continue
+                    vertices[missed] += self._arrow_vertices(a, b)
+                    self._arrow_words.append((start, end, missed))
+        for missed, item in ((False, self.arrow_lines), (True, self.missed_arrow_lines)):
+            pos = (np.asarray(vertices[missed], dtype=np.float32) if vertices[missed]
+                   else np.zeros((0, 3), dtype=np.float32))
+            item.setData(pos=pos)
+        self._label_arrow_words()
+
+    def _label_arrow_words(self) -> None:
+        """Name the arrows' ends that no highlight or selection label names already."""
+        named = {self.state.selection, *self.state.highlighted}
+        words: list[str] = []
+        for start, end, _ in self._arrow_words:
+            for word in (start, end):
+                if word not in named and word not in words:
+                    words.append(word)
+        while len(self._arrow_labels) < len(words):
+            self._arrow_labels.append(self._make_label(ARROW.darker(130), 9, bold=True))
+        for label, word in zip(self._arrow_labels, words, strict=False):
+            self._place(label, word)
+        for label in self._arrow_labels[len(words):]:
+            label.setData(text="")
+
+    def _frame_arrow_words(self) -> None:
+        """Turn the camera to the arrows' words and back off until they all fit."""
+        rows = [self.state.row_of(w) for s, e, _ in self._arrow_words for w in (s, e)]
+        if not rows or len(self._xyz) == 0:
+            return
+        xyz = self._xyz[rows]
+        lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+        extent = float(max((hi - lo).max(), 1e-6))
+        self.view.setCameraPosition(pos=QVector3D(*(float(c) for c in (lo + hi) / 2)),
+                                    distance=extent * 2 * _DISTANCE_PER_EXTENT)
+
+    def _on_state_arrows_changed(self) -> None:
+        self._draw_arrows()
+        self._frame_arrow_words()
+
+    def _on_state_projection_changed_arrows(self) -> None:
+        self._draw_arrows()
+
+    def _on_state_words_marked(self, *_: object) -> None:
+        self._label_arrow_words()
