@@ -85,6 +85,7 @@ class AnalogyResult:
     expected: str
     predicted: str
     correct: bool
+    section: str = ""  # the questions file's section, so failures can be listed by it
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def evaluate_analogies(
         best = scores.argmax(axis=1)
         for (q, qids), b in zip(part, best, strict=True):
             results.append(AnalogyResult(q.a, q.b, q.c, q.expected, space.keys[b],
-                                         bool(b == qids[3])))
+                                         bool(b == qids[3]), q.section))
     sections: dict[str, list[int]] = {}
     for q in questions:
         sections.setdefault(q.section, [0, 0, 0])[2] += 1

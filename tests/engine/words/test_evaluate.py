@@ -33,6 +33,7 @@ def test_analogy_accuracy_counts_correct_and_covered():
     sections, results = evaluate_analogies(space, questions)
     assert (sections[0].correct, sections[0].covered, sections[0].total) == (2, 3, 4)
     assert [r.correct for r in results] == [True, True, False]
+    assert [r.section for r in results] == ["capitals"] * 3
 
 
 def test_vocabulary_restriction_limits_coverage():
