@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine_client import EngineClient
+from app.panels.evaluation import EvaluationPanel
 from app.panels.projection import ProjectionPanel
 from app.panels.training import TrainingPanel
 from app.panels.words import WordsPanel, one_line
@@ -53,7 +54,13 @@ class MainWindow(QMainWindow):
         self.words_panel = WordsPanel(self.state, self.client)
         self.projection_panel = ProjectionPanel(self.state, self.client)
         side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.words_panel)
+        # Evaluating the space sits beside the words panel: its failures show in the plot.
+        self.evaluation_panel = EvaluationPanel(self.state, self.client)
+        self.evaluation_panel.status_message.connect(self._on_words_panel_status_message)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(self.words_panel, "Words")
+        self.side_tabs.addTab(self.evaluation_panel, "Evaluation")
+        side.addWidget(self.side_tabs)
         side.addWidget(self.projection_panel)
         side.setStretchFactor(0, 1)
         side.setStretchFactor(1, 0)
