@@ -1,10 +1,12 @@
 """Embedding Explorer: ``python main.py [--space PATH] [--select WORD] [--view 2d|3d]
-[--tab words|training] [--train CORPUS] [--screenshot PNG]``.
+[--tab words|training] [--train CORPUS] [--analogy 'A B C'] [--evaluate]
+[--screenshot PNG]``.
 
 Without ``--screenshot`` it opens the window. With it, it waits until the space and its
 projection are shown (the 3-D one with ``--view 3d``, and the selection's neighbours with
-``--select``; with ``--train``, until that training run and its evaluations ended), saves
-the window as a PNG and exits: 0 when saved, 1 when the space could not be shown.
+``--select``, the analogy's answer with ``--analogy``, the evaluation and its first
+failure with ``--evaluate``; with ``--train``, until that training run and its evaluations
+ended), saves the window as a PNG and exits: 0 when saved, 1 when the space could not be shown.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="train a word space on this text file or folder ('default': "
                              "the default corpus) with the Training tab's settings once the "
                              "space is shown")
+    parser.add_argument("--analogy", metavar="'A B C'",
+                        help="once loaded, complete the analogy A − B + C and draw its arrows")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="once loaded, evaluate the space in the Evaluation panel (with "
+                             "--screenshot: and show its first failure in the plot)")
     parser.add_argument("--screenshot", type=Path, metavar="PNG",
                         help="save the window to this PNG once loaded, then exit")
     return parser.parse_args(argv)
@@ -63,8 +70,11 @@ class ScreenshotRun(QObject):
 
     def __init__(self, window: MainWindow, out: Path, select: str | None = None,
                  timeout_s: float = SCREENSHOT_TIMEOUT_S, view: str = "2d",
-                 train: str | None = None) -> None:
+                 train: str | None = None, analogy: str | None = None,
+                 evaluate: bool = False) -> None:
         super().__init__(window)
+        self.analogy = analogy
+        self.evaluate = evaluate
         self.window = window
         self.out = Path(out)
         self.select = select
@@ -94,6 +104,12 @@ class ScreenshotRun(QObject):
             panel.projection_ended.connect(self._on_projection_ended)
             self.window.views.show_dims(3)
             return
+        if self.analogy:
+            self._run_analogy()
+            return
+        if self.evaluate:
+            self._run_evaluation()
+            return
         if not self.select:
             self._grab_soon()
             return
@@ -101,6 +117,33 @@ class ScreenshotRun(QObject):
         panel.neighbours_shown.connect(self._grab_soon)
         panel.search_failed.connect(self._on_panel_search_failed)
         panel.find(self.select)
+
+    def _run_analogy(self) -> None:
+        terms = self.analogy.split()
+        if len(terms) != 3:
+            self._fail(f"--analogy needs three words, 'A B C' for A − B + C; got {self.analogy!r}.")
+            return
+        panel = self.window.words_panel
+        panel.analogy_shown.connect(self._grab_soon)
+        panel.analogy_failed.connect(self._on_panel_search_failed)
+        panel.run_analogy(*terms)
+
+    def _run_evaluation(self) -> None:
+        panel = self.window.evaluation_panel
+        self.window.side_tabs.setCurrentWidget(panel)
+        panel.evaluation_shown.connect(self._on_evaluation_shown)
+        panel.evaluation_ended.connect(self._on_evaluation_ended)
+        panel.run()
+
+    def _on_evaluation_shown(self) -> None:
+        panel = self.window.evaluation_panel
+        if panel.failures.topLevelItemCount():  # show one failure the way a click does
+            panel.failures.setCurrentItem(panel.failures.topLevelItem(0))
+            panel.show_failure(panel.shown_failures()[0])
+        self._grab_soon()
+
+    def _on_evaluation_ended(self) -> None:
+        self._fail("The evaluation failed or was cancelled; no screenshot taken.")
 
     def _on_projection_ended(self) -> None:
         self._fail("The 3-D layout could not be computed; no screenshot taken.")
@@ -158,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.screenshot is not None:
         run = ScreenshotRun(window, args.screenshot, args.select, view=args.view,
-                            train=args.train)
+                            train=args.train, analogy=args.analogy, evaluate=args.evaluate)
 
         def on_done(code: int) -> None:
             for message in run.messages:
@@ -177,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
             window.ready.connect(lambda: window.views.show_dims(3))
         if args.select:
             window.ready.connect(lambda: window.words_panel.find(args.select))
+        if args.analogy and len(args.analogy.split()) == 3:
+            window.ready.connect(lambda: window.words_panel.run_analogy(*args.analogy.split()))
+        if args.evaluate:
+            window.ready.connect(window.evaluation_panel.run)
         if args.train:
             QTimer.singleShot(0, lambda: start_training(window, args.train))
 

@@ -48,6 +48,7 @@ class WordsPanel(QWidget):
     neighbours_shown = Signal(str)  # the word whose neighbours the list now shows
     search_failed = Signal(str)  # a search or neighbours query failed: the message
     analogy_shown = Signal()
+    analogy_failed = Signal(str)  # an analogy query failed: the message
 
     def __init__(self, state: AppState, client: EngineClient,
                  parent: QWidget | None = None) -> None:
@@ -57,6 +58,8 @@ class WordsPanel(QWidget):
         self._neighbours_job: int | None = None
         self._search_job: int | None = None
         self._analogy_job: int | None = None
+        # The neighbours list on screen, unrounded (File ▸ Export neighbours writes it).
+        self.neighbours_answer: api.NeighboursAnswer | None = None
         self._analogy_terms: tuple[str, str, str] | None = None  # the keys of A, B, C shown
 
         # search
@@ -179,6 +182,7 @@ class WordsPanel(QWidget):
     def _request_neighbours(self) -> None:
         word = self.state.selection
         self.neighbours.clear()
+        self.neighbours_answer = None
         self.state.set_highlighted([])
         if word is None:
             self._neighbours_job = None
@@ -238,6 +242,7 @@ class WordsPanel(QWidget):
     def _on_client_job_finished(self, job_id: int, result: Any) -> None:
         if job_id == self._neighbours_job:
             self._neighbours_job = None
+            self.neighbours_answer = result
             self._fill(self.neighbours, result.items)
             self.neighbours_title.setText(f"Nearest to “{result.word}” "
                                           f"({self.metric.currentText()})")
@@ -263,6 +268,7 @@ class WordsPanel(QWidget):
         if job_id == self._analogy_job:
             self._analogy_job = None
             self.status_message.emit(message)
+            self.analogy_failed.emit(message)
         elif job_id in (self._neighbours_job, self._search_job):
             if job_id == self._neighbours_job:
                 self._neighbours_job = None

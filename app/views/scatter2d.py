@@ -367,16 +367,24 @@ class Scatter2DView(QWidget):
         self._show_labels(self._arrow_labels, words)
 
     def _frame_arrow_words(self) -> None:
-        """Zoom to the arrows' words, so a parallelogram is never a speck in the cloud."""
+        """Zoom to the arrows' words, so a parallelogram is never a speck in the cloud.
+
+        Both axes get the same scale (data units per pixel): stretching one axis more
+        than the other keeps exactly parallel arrows parallel but turns nearly parallel
+        ones apart (a 4:1 stretch made a 20° gap look like 50°)."""
         ends = [p for a, b, _ in self._drawn_arrows for p in (a, b)]
         if not ends:
             return
         xy = np.asarray(ends, dtype=float)
         lo, hi = xy.min(axis=0), xy.max(axis=0)
-        span = np.maximum(hi - lo, 1e-6)
-        pad = span * _ARROW_FRAME_PADDING
-        self.view_box.setRange(xRange=(lo[0] - pad[0], hi[0] + pad[0]),
-                               yRange=(lo[1] - pad[1], hi[1] + pad[1]), padding=0)
+        centre = (lo + hi) / 2
+        span = np.maximum(hi - lo, 1e-6) * (1 + 2 * _ARROW_FRAME_PADDING)
+        rect = self.view_box.boundingRect()
+        width, height = max(rect.width(), 1.0), max(rect.height(), 1.0)
+        per_pixel = max(span[0] / width, span[1] / height)
+        half_x, half_y = per_pixel * width / 2, per_pixel * height / 2
+        self.view_box.setRange(xRange=(centre[0] - half_x, centre[0] + half_x),
+                               yRange=(centre[1] - half_y, centre[1] + half_y), padding=0)
 
     def _on_state_arrows_changed(self) -> None:
         self._draw_arrows()
