@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -73,12 +74,16 @@ class EvaluationPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.sections = self._table(["section", "accuracy", "correct", "covered", "total"])
-        self.similarity = self._table(["set", "Spearman ρ", "pairs", "OOV"])
-        self.similarity.setMaximumHeight(80)
+        self.sections = self._table(["section", "accuracy", "correct / covered"])
+        self.sections.setToolTip("Click a section to list its failures")
+        # Two lines of text: a table would take the room the failures need.
+        self.similarity = QLabel()
+        self.similarity.setWordWrap(True)
+        self.similarity.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.section_filter = QComboBox()
         self.section_filter.addItem(ALL_SECTIONS)
         self.failures_title = QLabel("Failed analogies")
+        self.failures_title.setWordWrap(True)
         self.failures = self._table(["a : b :: c : expected", "got"])
         self.failures.setToolTip("Click a failure to show its words and arrows in the plot")
 
@@ -103,6 +108,7 @@ class EvaluationPanel(QWidget):
         tree.setRootIsDecorated(False)
         tree.setUniformRowHeights(True)
         tree.setAlternatingRowColors(True)
+        tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps "gram1-…-adverb" legible
         header = tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(headers)):
@@ -118,23 +124,23 @@ class EvaluationPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
+        layout.addWidget(self.similarity)
 
+        split = QSplitter(Qt.Orientation.Vertical)
         box = QGroupBox("Analogies by section")
         inner = QVBoxLayout(box)
+        inner.setContentsMargins(4, 4, 4, 4)
         inner.addWidget(self.sections)
-        layout.addWidget(box, 3)
-
-        box = QGroupBox("Word similarity")
-        inner = QVBoxLayout(box)
-        inner.addWidget(self.similarity)
-        layout.addWidget(box)
-
+        split.addWidget(box)
         box = QGroupBox("Failures")
         inner = QVBoxLayout(box)
+        inner.setContentsMargins(4, 4, 4, 4)
         inner.addWidget(self.section_filter)
         inner.addWidget(self.failures_title)
         inner.addWidget(self.failures, 1)
-        layout.addWidget(box, 4)
+        split.addWidget(box)
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
 
     # ---- API -------------------------------------------------------------------------
     def run(self) -> None:
@@ -167,33 +173,25 @@ class EvaluationPanel(QWidget):
     def _show(self, result: Any) -> None:
         self.result = result
         covered_share = _percent(result.analogy_covered, result.analogy_total)
-        sims = "; ".join(
-            f"{SIMILARITY_TITLES.get(s.name, s.name)} ρ = {s.spearman:.3f}"
-            for s in result.similarity)
         self.summary.setText(
             f"<b>Analogies: {_percent(result.analogy_correct, result.analogy_covered)}</b> "
             f"({result.analogy_correct:,} correct of {result.analogy_covered:,} covered; "
-            f"{result.analogy_total:,} questions, {covered_share} covered)<br>{sims}")
+            f"{result.analogy_total:,} questions, {covered_share} covered)")
+        self.similarity.setText("<br>".join(
+            f"<b>{SIMILARITY_TITLES.get(s.name, s.name)}</b> Spearman ρ = {s.spearman:.3f} "
+            f"({s.pairs_used:,} pairs, {s.pairs_oov:,} OOV)" for s in result.similarity))
 
         self.sections.clear()
         rows = []
         for s in result.sections:
-            row = QTreeWidgetItem([s.section, _percent(s.correct, s.covered), f"{s.correct:,}",
-                                   f"{s.covered:,}", f"{s.total:,}"])
-            for column in range(1, 5):
+            row = QTreeWidgetItem([s.section, _percent(s.correct, s.covered),
+                                   f"{s.correct:,} / {s.covered:,}"])
+            row.setToolTip(0, f"{s.section}: {s.correct:,} correct of {s.covered:,} covered "
+                              f"questions ({s.total:,} in the set)")
+            for column in (1, 2):
                 row.setTextAlignment(column, _RIGHT)
             rows.append(row)
         self.sections.addTopLevelItems(rows)
-
-        self.similarity.clear()
-        rows = []
-        for s in result.similarity:
-            row = QTreeWidgetItem([SIMILARITY_TITLES.get(s.name, s.name), f"{s.spearman:.3f}",
-                                   f"{s.pairs_used:,}", f"{s.pairs_oov:,}"])
-            for column in range(1, 4):
-                row.setTextAlignment(column, _RIGHT)
-            rows.append(row)
-        self.similarity.addTopLevelItems(rows)
 
         self.section_filter.blockSignals(True)
         self.section_filter.clear()
@@ -214,6 +212,8 @@ class EvaluationPanel(QWidget):
         rows = []
         for f in shown:
             row = QTreeWidgetItem([f"{f.a} : {f.b} :: {f.c} : {f.expected}", f.predicted])
+            row.setToolTip(0, f"{f.section}: {f.a} is to {f.b} as {f.c} is to {f.expected}; "
+                              f"the space answers {f.predicted}")
             row.setData(0, Qt.ItemDataRole.UserRole, f)
             rows.append(row)
         self.failures.addTopLevelItems(rows)
