@@ -10,6 +10,7 @@ are sent to the GUI thread through a queued signal.
 from __future__ import annotations
 
 import datetime
+import logging
 import sys
 import threading
 import traceback
@@ -70,6 +71,7 @@ class ErrorReporter(QObject):
         self.box: QMessageBox | None = None
         self._previous_hook = sys.excepthook
         self._previous_thread_hook = threading.excepthook
+        self._log_handler: logging.Handler | None = None
         self._show_requested.connect(self._on_self_show_requested)
 
     _show_requested = Signal(str)
@@ -77,10 +79,24 @@ class ErrorReporter(QObject):
     def install(self) -> None:
         sys.excepthook = self.excepthook
         threading.excepthook = self.thread_excepthook
+        # A bug inside an engine job reaches the window as "Internal error (…)"; its
+        # traceback, which the engine logs, belongs in the same file.
+        try:
+            handler = logging.FileHandler(log_file(), encoding="utf-8", delay=True)
+        except OSError:
+            return
+        handler.setLevel(logging.ERROR)
+        handler.setFormatter(logging.Formatter("---- %(asctime)s %(message)s"))
+        logging.getLogger("engine").addHandler(handler)
+        self._log_handler = handler
 
     def uninstall(self) -> None:
         sys.excepthook = self._previous_hook
         threading.excepthook = self._previous_thread_hook
+        if self._log_handler is not None:
+            logging.getLogger("engine").removeHandler(self._log_handler)
+            self._log_handler.close()
+            self._log_handler = None
 
     def excepthook(self, exc_type: type[BaseException], exc: BaseException,
                    tb: TracebackType | None) -> None:

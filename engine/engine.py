@@ -9,6 +9,7 @@ newer request makes the older answer stale (the pattern napari's layer slicer us
 from __future__ import annotations
 
 import itertools
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -23,6 +24,10 @@ from engine.errors import EngineError
 from engine.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressCallback, no_progress
 from engine.paths import DEFAULT_WORD_SPACE
 from engine.spaces import EmbeddingSpace
+
+# A bug inside a job reaches the client as a one-line message; its traceback goes here
+# (the GUI writes this logger to its error log, the CLI to stderr).
+log = logging.getLogger("engine")
 
 # Clusterings kept in memory (each one int32 per key: 230 kB for 60k words).
 _CLUSTERINGS_KEPT = 16
@@ -306,6 +311,7 @@ class EngineThread:
             except EngineError as e:
                 callbacks.failed(job, str(e))
             except Exception as e:  # noqa: BLE001 - a bug must not kill the lane
+                log.exception("Job %d (%s) failed", job.id, type(job.request).__name__)
                 callbacks.failed(job, f"Internal error ({type(e).__name__}): {e}")
             else:
                 callbacks.finished(job, result)
