@@ -49,7 +49,8 @@ class MainWindow(QMainWindow):
         self._project_job: int | None = None
 
         # ---- words tab: 2D/3D views behind a toggle; words and projection panels ----
-        self.views = ScatterSwitch(self.state)
+        self.views = ScatterSwitch(self.state, self.client)
+        self.views.status_message.connect(self._on_words_panel_status_message)
         self.scatter = self.views.view2d
         self.words_panel = WordsPanel(self.state, self.client)
         self.projection_panel = ProjectionPanel(self.state, self.client)

@@ -57,6 +57,9 @@ class AppState(QObject):
         self.set_hover(None)
         self.set_highlighted([])
         self.set_arrows([])
+        self.set_colours(None)
+        self.set_selected_set([])
+        self.show_all()
         self.space_changed.emit()
 
     def set_projection(self, keys: tuple[str, ...], coords: np.ndarray,
@@ -124,3 +127,78 @@ class AppState(QObject):
             self.arrows = pairs
             self.missed_arrows = missed
             self.arrows_changed.emit()
+
+    # ---- colours, multi-word selection, isolation, label size --------------------------
+    # app/panels/appearance.py sets these; both views follow them. Class-level defaults,
+    # replaced (never mutated) by the setters below.
+    colours_changed = Signal()
+    selected_set_changed = Signal(list)
+    visibility_changed = Signal()
+    label_size_changed = Signal(int)
+    DEFAULT_LABEL_SIZE = 9  # points; each label's own size scales with it
+
+    colours: np.ndarray | None = None  # N x 4 uint8 RGBA, one row per entry of ``keys``
+    colour_legend: str = ""  # what the colours mean, as short rich text
+    selected_set: tuple[str, ...] = ()
+    visible_words: frozenset[str] | None = None  # None: every word is shown
+    label_size: int = DEFAULT_LABEL_SIZE
+    _visible_mask_cache: tuple[tuple, frozenset, np.ndarray] | None = None
+
+    def set_colours(self, rgba: np.ndarray | None, legend: str = "") -> None:
+        """Colour each shown word (rows of ``keys``); ``None``: the views' default colour."""
+        if rgba is not None:
+            rgba = np.asarray(rgba, dtype=np.uint8)
+            if rgba.shape != (len(self.keys), 4):
+                raise ValueError(f"colours of shape {rgba.shape} for {len(self.keys)} words: "
+                                 f"expected {len(self.keys)} x 4")
+        self.colours = rgba
+        self.colour_legend = legend if rgba is not None else ""
+        self.colours_changed.emit()
+
+    def shown_colours(self) -> np.ndarray | None:
+        """``colours`` when they still match the words shown, else ``None`` (a new
+        projection arrived and has not been coloured yet)."""
+        if self.colours is None or len(self.colours) != len(self.keys):
+            return None
+        return self.colours
+
+    def set_selected_set(self, words: list[str] | tuple[str, ...]) -> None:
+        """Select several words at once (box or lasso); the single ``selection`` stays."""
+        words = tuple(dict.fromkeys(words))
+        if words != self.selected_set:
+            self.selected_set = words
+            self.selected_set_changed.emit(list(words))
+
+    def isolate(self, words: list[str] | tuple[str, ...]) -> None:
+        """Show only ``words``; the views hide every other point until ``show_all``."""
+        self.visible_words = frozenset(words)
+        self.visibility_changed.emit()
+
+    def show_all(self) -> None:
+        if self.visible_words is not None:
+            self.visible_words = None
+            self.visibility_changed.emit()
+
+    def visible_mask(self) -> np.ndarray | None:
+        """One bool per entry of ``keys``: shown or hidden; ``None`` when all are shown."""
+        if self.visible_words is None:
+            return None
+        # Cached by identity of the keys and the word set; holding them in the cache
+        # keeps their ids from being reused by newer objects.
+        cache = self._visible_mask_cache
+        if cache is None or cache[0] is not self.keys or cache[1] is not self.visible_words:
+            mask = np.zeros(len(self.keys), dtype=bool)
+            rows = [r for r in map(self._row_of.get, self.visible_words) if r is not None]
+            mask[rows] = True
+            cache = self._visible_mask_cache = (self.keys, self.visible_words, mask)
+        return cache[2]
+
+    def is_visible(self, word: str | None) -> bool:
+        return bool(word) and (self.visible_words is None or word in self.visible_words)
+
+    def set_label_size(self, points: int) -> None:
+        """The base size of word labels in points (``DEFAULT_LABEL_SIZE`` by default)."""
+        points = int(points)
+        if points != self.label_size:
+            self.label_size = points
+            self.label_size_changed.emit(points)

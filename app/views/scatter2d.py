@@ -12,10 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QPainterPath
+from PySide6.QtWidgets import QGraphicsPathItem, QVBoxLayout, QWidget
 
 from app.state import AppState
+from app.views.selection_tools import (
+    TOOLS,
+    SelectingViewBox,
+    points_in_polygon,
+    points_in_rect,
+)
 
 POINT = QColor(70, 100, 160, 70)
 HIGHLIGHT = QColor(240, 130, 20)
@@ -41,6 +47,20 @@ _ARROW_TIP_GAP_PX = 5.0
 # Room left around an analogy's words when the view zooms to them.
 _ARROW_FRAME_PADDING = 0.25
 
+# Colours, box/lasso selection and isolation (the last section of Scatter2DView).
+SELECTED_SET = QColor(215, 30, 40)
+SELECTION_SHAPE = QColor(30, 30, 30)
+# Coloured points are more opaque than the default cloud, or hues wash out to grey where
+# few points overlap; 3 px points of 60k words still leave the dense centre readable.
+_COLOURED_POINT_ALPHA = 170
+# Zoom to an isolated set with this much room around it (a fraction of its extent).
+_ISOLATE_FRAME_PADDING = 0.08
+
+
+def scaled_point_size(base_point_size: int, label_size: int) -> int:
+    """A label's size in points when the labels' base size is ``label_size``."""
+    return max(5, round(base_point_size * label_size / AppState.DEFAULT_LABEL_SIZE))
+
 
 class Scatter2DView(QWidget):
     """Follows ``AppState``: draws its coordinates, selection, highlight and hover; a
@@ -49,7 +69,8 @@ class Scatter2DView(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.plot = pg.PlotWidget(background="w")
+        # Its left-button drags can draw a box or a lasso (see _init_selection_tools).
+        self.plot = pg.PlotWidget(background="w", viewBox=SelectingViewBox())
         self.plot.setMenuEnabled(False)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
@@ -88,6 +109,7 @@ class Scatter2DView(QWidget):
         state.hover_changed.connect(self._on_state_hover_changed)
         state.centre_requested.connect(self._on_state_centre_requested)
         self._init_arrows()
+        self._init_selection_tools()
 
     @property
     def xy(self) -> np.ndarray:
@@ -100,9 +122,10 @@ class Scatter2DView(QWidget):
         label = pg.TextItem("", color=colour, anchor=(0, 1),
                             fill=pg.mkBrush(255, 255, 255, 170) if fill else None)
         font = QFont()
-        font.setPointSize(point_size)
+        font.setPointSize(scaled_point_size(point_size, self.state.label_size))
         font.setBold(bold)
         label.setFont(font)
+        label.base_point_size = point_size  # the size at the default label size
         label.setZValue(z)
         label.hide()
         self.plot.addItem(label, ignoreBounds=True)
@@ -145,7 +168,12 @@ class Scatter2DView(QWidget):
                           [w for w in self._frequent_words if w not in taken])
 
     def _pick_frequent_words(self) -> list[str]:
-        coords = self.xy[:_FREQUENT_POOL]
+        visible = self.state.visible_mask()
+        if visible is None:
+            keys, coords = self.state.keys, self.xy[:_FREQUENT_POOL]
+        else:  # isolated: label the most frequent of the words still shown
+            rows = np.flatnonzero(visible)[:_FREQUENT_POOL]
+            keys, coords = [self.state.keys[r] for r in rows], self.xy[rows]
         if len(coords) == 0:
             return []
         lo, hi = coords.min(axis=0), coords.max(axis=0)
@@ -153,7 +181,7 @@ class Scatter2DView(QWidget):
         cells = np.minimum(((coords - lo) / cell).astype(int), _LABEL_GRID - 1)
         taken: set[tuple[int, int]] = set()
         words = []
-        for key, (cx, cy) in zip(self.state.keys, cells, strict=False):
+        for key, (cx, cy) in zip(keys, cells, strict=False):
             if (cx, cy) in taken:
                 continue
             taken.add((cx, cy))
@@ -199,6 +227,9 @@ class Scatter2DView(QWidget):
         dx = (coords[:, 0] - at.x()) / pixel[0]
         dy = (coords[:, 1] - at.y()) / pixel[1]
         d2 = dx * dx + dy * dy
+        visible = self.state.visible_mask()
+        if visible is not None:  # isolated: hidden points cannot be picked
+            d2 = np.where(visible, d2, np.inf)
         row = int(np.argmin(d2))
         return self.state.keys[row] if d2[row] <= PICK_RADIUS_PX**2 else None
 
@@ -398,3 +429,168 @@ class Scatter2DView(QWidget):
 
     def _on_view_box_range_changed_arrows(self, *_: object) -> None:
         self._turn_arrow_heads()
+
+    # ---- colours, box/lasso selection, isolation, label size -------------------------
+    def _init_selection_tools(self) -> None:
+        """The multi-word selection is its own small overlay; the selection shape is a
+        path item in view coordinates, drawn while the mouse drags."""
+        self.tool = "pick"
+        self.selected_set_item = pg.ScatterPlotItem(
+            pxMode=True, size=7, brush=pg.mkBrush(SELECTED_SET), pen=pg.mkPen("w", width=0.8))
+        self.selected_set_item.setZValue(3.8)  # under the highlight and selection markers
+        self.plot.addItem(self.selected_set_item)
+        self.selection_shape = QGraphicsPathItem()
+        self.selection_shape.setPen(pg.mkPen(SELECTION_SHAPE, width=1.5,
+                                             style=Qt.PenStyle.DashLine))
+        self.selection_shape.setBrush(pg.mkBrush(SELECTION_SHAPE.red(), SELECTION_SHAPE.green(),
+                                                 SELECTION_SHAPE.blue(), 25))
+        self.selection_shape.setZValue(8)
+        self.selection_shape.hide()
+        self.plot.addItem(self.selection_shape, ignoreBounds=True)
+        self._drag_tool: str | None = None
+        self._drag_path: list[tuple[float, float]] = []
+        self.view_box.drag_handler = self._on_view_box_drag
+        self.state.projection_changed.connect(self._on_state_projection_changed_appearance)
+        self.state.colours_changed.connect(self._on_state_colours_changed)
+        self.state.selected_set_changed.connect(self._on_state_selected_set_changed)
+        self.state.visibility_changed.connect(self._on_state_visibility_changed)
+        self.state.label_size_changed.connect(self._on_state_label_size_changed)
+
+    def set_tool(self, tool: str) -> None:
+        """What a left-button drag does: ``pick`` pans (Shift+drag draws a box),
+        ``box`` draws a box, ``lasso`` a free-hand outline."""
+        if tool not in TOOLS:
+            raise ValueError(f"unknown selection tool {tool!r}: expected one of {TOOLS}")
+        self.tool = tool
+        cursor = Qt.CursorShape.ArrowCursor if tool == "pick" else Qt.CursorShape.CrossCursor
+        self.plot.viewport().setCursor(cursor)
+
+    def select_in_box(self, corner_a: tuple[float, float], corner_b: tuple[float, float],
+                      add: bool = False) -> list[str]:
+        """Select the shown words inside the box spanned by two corners (view coords)."""
+        return self._select_rows(points_in_rect(self.xy, corner_a, corner_b), add)
+
+    def select_in_lasso(self, polygon, add: bool = False) -> list[str]:
+        """Select the shown words inside ``polygon`` (M x 2 view coordinates)."""
+        return self._select_rows(points_in_polygon(self.xy, np.asarray(polygon)), add)
+
+    def _select_rows(self, inside: np.ndarray, add: bool) -> list[str]:
+        visible = self.state.visible_mask()
+        if visible is not None:
+            inside = inside & visible
+        words = [self.state.keys[r] for r in np.flatnonzero(inside)]
+        self.state.set_selected_set([*self.state.selected_set, *words] if add else words)
+        return words
+
+    def point_brushes(self) -> list:
+        """The brush of every point, for tests (``None`` where the default applies)."""
+        return list(self.points.data["brush"])
+
+    def _apply_colours(self) -> None:
+        n = len(self.points.data)
+        if n == 0:
+            return
+        colours = self.state.shown_colours()
+        if colours is None or len(colours) != n:
+            brushes = np.full(n, pg.mkBrush(POINT), dtype=object)
+        else:
+            # A few dozen distinct colours at most: one brush each, shared by its points,
+            # so pyqtgraph renders one sprite per colour.
+            packed = np.ascontiguousarray(colours).view(np.uint32).ravel()
+            unique, inverse = np.unique(packed, return_inverse=True)
+            palette = unique.view(np.uint8).reshape(-1, 4)
+            shared = np.empty(len(palette), dtype=object)
+            shared[:] = [pg.mkBrush(int(r), int(g), int(b), _COLOURED_POINT_ALPHA)
+                         for r, g, b, _ in palette]
+            brushes = shared[inverse.ravel()]
+        self.points.setBrush(brushes)
+
+    def _apply_visibility(self, frame: bool) -> None:
+        n = len(self.points.data)
+        visible = self.state.visible_mask()
+        if n:
+            self.points.setPointsVisible(np.ones(n, dtype=bool) if visible is None
+                                         else visible[:n])
+        self._on_state_selected_set_changed(list(self.state.selected_set))
+        self._frequent_words = self._pick_frequent_words()
+        self._refresh_frequent_labels()
+        if not frame or n == 0:
+            return
+        if visible is None or not visible.any():
+            self.view_box.autoRange(padding=0.02)
+            return
+        xy = self.xy[visible]
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        pad = np.maximum(hi - lo, 1e-6) * _ISOLATE_FRAME_PADDING
+        self.view_box.setRange(xRange=(lo[0] - pad[0], hi[0] + pad[0]),
+                               yRange=(lo[1] - pad[1], hi[1] + pad[1]), padding=0)
+
+    def _draw_selection_shape(self) -> None:
+        path = QPainterPath()
+        (x0, y0), (x1, y1) = self._drag_path[0], self._drag_path[-1]
+        if self._drag_tool == "box":
+            path.addRect(QRectF(QPointF(x0, y0), QPointF(x1, y1)).normalized())
+        else:
+            path.moveTo(x0, y0)
+            for x, y in self._drag_path[1:]:
+                path.lineTo(x, y)
+            path.closeSubpath()
+        self.selection_shape.setPath(path)
+        self.selection_shape.show()
+
+    def _on_view_box_drag(self, ev) -> bool:
+        if ev.isStart():
+            self._drag_tool = None
+            if ev.button() != Qt.MouseButton.LeftButton:
+                return False
+            shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            tool = "box" if self.tool == "pick" and shift else self.tool
+            if tool == "pick":
+                return False
+            self._drag_tool = tool
+            start = self.view_box.mapSceneToView(ev.buttonDownScenePos())
+            self._drag_path = [(start.x(), start.y())]
+        elif self._drag_tool is None:
+            return False
+        ev.accept()
+        at = self.view_box.mapSceneToView(ev.scenePos())
+        self._drag_path.append((at.x(), at.y()))
+        self._draw_selection_shape()
+        if ev.isFinish():
+            self.selection_shape.hide()
+            add = bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            tool, self._drag_tool = self._drag_tool, None
+            if tool == "box":
+                self.select_in_box(self._drag_path[0], self._drag_path[-1], add)
+            else:
+                self.select_in_lasso(self._drag_path, add)
+        return True
+
+    def _on_state_projection_changed_appearance(self) -> None:
+        self._apply_colours()
+        self._apply_visibility(frame=False)
+
+    def _on_state_colours_changed(self) -> None:
+        self._apply_colours()
+
+    def _on_state_selected_set_changed(self, words: list) -> None:
+        rows = [r for r in map(self.state.row_of, words) if r is not None]
+        visible = self.state.visible_mask()
+        if visible is not None:
+            rows = [r for r in rows if visible[r]]
+        if rows:
+            self.selected_set_item.setData(pos=self.xy[rows])
+        else:
+            self.selected_set_item.clear()
+
+    def _on_state_visibility_changed(self) -> None:
+        self._apply_visibility(frame=True)
+
+    def _on_state_label_size_changed(self, label_size: int) -> None:
+        for item in self.plot.getPlotItem().items:
+            base = getattr(item, "base_point_size", None)
+            if isinstance(item, pg.TextItem) and base is not None:
+                font = item.textItem.font()
+                font.setPointSize(scaled_point_size(base, label_size))
+                item.setFont(font)
+        self._spread_labels()

@@ -40,6 +40,8 @@ from app.views.scatter2d import (
     PICK_RADIUS_PX,
     POINT,
     SELECTED,
+    SELECTED_SET,
+    scaled_point_size,
 )
 
 # A click that moved the mouse less than this is a click, not the end of an orbit.
@@ -160,13 +162,15 @@ class Scatter3DView(QWidget):
         state.centre_requested.connect(self._on_state_centre_requested)
         self._on_state_projection_changed()
         self._init_arrows()
+        self._init_appearance()
 
     # ---- labels ----------------------------------------------------------------------
     def _make_label(self, colour: QColor, point_size: int, bold: bool) -> _Label:
         font = QFont()
-        font.setPointSize(point_size)
+        font.setPointSize(scaled_point_size(point_size, self.state.label_size))
         font.setBold(bold)
         label = _Label(color=colour, font=font, glOptions=_BLEND)
+        label.base_point_size = point_size  # the size at the default label size
         label.setDepthValue(10)
         self.view.addItem(label)
         return label
@@ -217,6 +221,9 @@ class Scatter3DView(QWidget):
         if len(px) == 0:
             return None
         d2 = (px[:, 0] - pos.x()) ** 2 + (px[:, 1] - pos.y()) ** 2
+        visible = self.state.visible_mask()
+        if visible is not None and len(visible) == len(d2):  # hidden points: not picked
+            d2 = np.where(visible, d2, np.nan)
         if np.isnan(d2).all():
             return None
         row = int(np.nanargmin(d2))
@@ -392,3 +399,68 @@ class Scatter3DView(QWidget):
 
     def _on_state_words_marked(self, *_: object) -> None:
         self._label_arrow_words()
+
+    # ---- colours, multi-word selection, isolation, label size ------------------------
+    def _init_appearance(self) -> None:
+        """The state's colours and isolation apply to the big item; the multi-word
+        selection is one more overlay, drawn under the highlight."""
+        self.selected_set_item = gl.GLScatterPlotItem(size=7, pxMode=True,
+                                                      color=_rgba(SELECTED_SET, 0.9),
+                                                      glOptions=_BLEND)
+        self.selected_set_item.setDepthValue(0.5)
+        self.view.addItem(self.selected_set_item)
+        self.state.projection_changed.connect(self._on_state_projection_changed_appearance)
+        self.state.colours_changed.connect(self._on_state_appearance_changed)
+        self.state.visibility_changed.connect(self._on_state_appearance_changed)
+        self.state.selected_set_changed.connect(self._on_state_selected_set_changed)
+        self.state.label_size_changed.connect(self._on_state_label_size_changed)
+        self._on_state_projection_changed_appearance()
+        self._on_state_label_size_changed(self.state.label_size)
+
+    def point_colours(self) -> np.ndarray:
+        """RGBA floats of the points drawn now (N x 4, or one row for a single colour),
+        for tests."""
+        return np.atleast_2d(np.asarray(self.points.color, dtype=float))
+
+    def drawn_point_count(self) -> int:
+        return len(self.points.pos) if self.points.pos is not None else 0
+
+    def _apply_points(self) -> None:
+        if len(self._xyz) == 0:
+            return
+        colours = self.state.shown_colours()
+        if colours is None:
+            colour = _rgba(POINT, 0.22)
+        else:
+            # More opaque than the default cloud, so that hues survive the blending.
+            colour = colours.astype(np.float32) / 255.0
+            colour[:, 3] = 0.45
+        visible = self.state.visible_mask()
+        if visible is None:
+            self.points.setData(pos=self._xyz, color=colour)
+        else:
+            colour = colour if isinstance(colour, tuple) else colour[visible]
+            self.points.setData(pos=self._xyz[visible], color=colour)
+
+    def _on_state_projection_changed_appearance(self) -> None:
+        self._apply_points()
+        self._on_state_selected_set_changed(list(self.state.selected_set))
+
+    def _on_state_appearance_changed(self) -> None:
+        self._apply_points()
+        self._on_state_selected_set_changed(list(self.state.selected_set))
+
+    def _on_state_selected_set_changed(self, words: list) -> None:
+        rows = [r for r in map(self.state.row_of, words) if r is not None]
+        visible = self.state.visible_mask()
+        if visible is not None:
+            rows = [r for r in rows if visible[r]]
+        self._overlay(self.selected_set_item, rows)
+
+    def _on_state_label_size_changed(self, label_size: int) -> None:
+        for item in self.view.items:
+            base = getattr(item, "base_point_size", None)
+            if isinstance(item, _Label) and base is not None:
+                font = QFont(item.font)
+                font.setPointSize(scaled_point_size(base, label_size))
+                item.setData(font=font)

@@ -6,6 +6,9 @@ Pressing the other button only *asks* for a layout with that many axes
 (``dims_requested``); whoever owns projections answers by changing the state, and
 ``sync`` puts the buttons back if the request fails or is cancelled.
 
+Under the toggle sit the colouring and selection bars (``app/panels/appearance.py``),
+when the switch is given an engine client to run clusterings and neighbourhoods on.
+
 The 3D view is created on first use: it needs OpenGL, which Qt's offscreen platform
 (used by GUI tests without a display) does not have.
 """
@@ -23,14 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine_client import EngineClient
+from app.panels.appearance import AppearanceBar, SelectionBar
 from app.state import AppState
 from app.views.scatter2d import Scatter2DView
 
 
 class ScatterSwitch(QWidget):
     dims_requested = Signal(int)  # 2 or 3: the user asked for a layout with that many axes
+    status_message = Signal(str)  # from the colouring and selection bars
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, client: EngineClient | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.view2d = Scatter2DView(state)
@@ -63,6 +70,10 @@ class ScatterSwitch(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        self.appearance_bar: AppearanceBar | None = None
+        self.selection_bar: SelectionBar | None = None
+        if client is not None:
+            self._add_appearance_bars(client, layout)
         layout.addWidget(self.stack, 1)
 
         self.buttons.idClicked.connect(self._on_buttons_id_clicked)
@@ -89,6 +100,9 @@ class ScatterSwitch(QWidget):
         else:
             self.stack.setCurrentWidget(self.view2d)
         self.buttons.button(dims).setChecked(True)
+        if self.selection_bar is not None:  # boxes and lassos are drawn in the 2D view
+            for button in self.selection_bar.tool_buttons.values():
+                button.setEnabled(dims == 2)
         params = self.state.projection_params
         if not len(self.state.coords):
             self.hint.setText("")
@@ -100,6 +114,21 @@ class ScatterSwitch(QWidget):
             self.hint.setText(f"{len(self.state.keys):,} words, {method} {dims}-D{seed}"
                               + ("   drag: orbit · wheel: zoom · Ctrl+drag: pan"
                                  if dims == 3 else ""))
+
+    def _add_appearance_bars(self, client: EngineClient, layout: QVBoxLayout) -> None:
+        self.appearance_bar = AppearanceBar(self.state, client)
+        self.selection_bar = SelectionBar(self.state, client)
+        tools = QHBoxLayout()
+        tools.setContentsMargins(4, 0, 4, 2)
+        tools.addWidget(self.appearance_bar)
+        tools.addSpacing(16)
+        tools.addWidget(self.selection_bar)
+        tools.addStretch(1)
+        layout.addLayout(tools)
+        layout.addWidget(self.appearance_bar.legend)
+        self.appearance_bar.status_message.connect(self.status_message)
+        self.selection_bar.status_message.connect(self.status_message)
+        self.selection_bar.tool_changed.connect(self.view2d.set_tool)
 
     def _ensure_view3d(self) -> QWidget:
         if self.view3d is None:
