@@ -74,6 +74,7 @@ def cmd_train(args, engine, progress, cancel):
         dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
         min_count=args.min_count, sample=args.sample, alpha=args.alpha, seed=args.seed,
         threads=args.threads, device=args.device, backend=args.backend,
+        output_weight=args.output_weight,
     )
     space = engine.handle(api.TrainWords(args.corpus, args.out, settings, not args.no_resume),
                           progress, cancel)
@@ -201,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=float, default=1e-3)
     p.add_argument("--alpha", type=float, default=0.025)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--output-weight", type=float, default=0.0,
+                   help="publish input + W x output vectors (Levy et al. 2015's w+c); 0: input")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--backend", choices=["auto", "numba", "torch"], default="auto")

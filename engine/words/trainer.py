@@ -54,6 +54,10 @@ class SkipGramSettings:
     chunk_tokens: int = 40_000  # numba: tokens per thread task (cancel granularity)
     batch_pairs: int = 32768  # torch: pairs per SGD step (measured best on an H100)
     update_cap: float = 64.0  # torch: a row's updates are summed up to this many per batch
+    # Published vectors are input + output_weight * output vectors. Adding the context
+    # (output) vectors is Levy, Goldberg & Dagan 2015's "w + c": it folds second-order
+    # similarity into each word. 0 publishes the input vectors alone, as word2vec does.
+    output_weight: float = 0.0
 
     def validate(self) -> None:
         checks = [
@@ -65,6 +69,7 @@ class SkipGramSettings:
             (0 <= self.sample < 1, "--sample must be in [0, 1)"),
             (self.alpha > 0, "--alpha must be positive"),
             (self.threads >= 1, "--threads must be at least 1"),
+            (self.output_weight >= 0, "--output-weight must not be negative"),
             (self.device in ("auto", "cpu", "cuda"), "--device must be auto, cpu or cuda"),
             (self.backend in ("auto", "numba", "torch"), "--backend must be auto/numba/torch"),
         ]
@@ -225,8 +230,10 @@ class SkipGramTrainer:
         if not state_file.exists():
             return False
         state = json.loads(state_file.read_text())
-        same = {k: v for k, v in state["settings"].items() if k not in ("epochs", "threads",
-                                                                         "device", "backend")}
+        # These settings do not change what the saved matrices mean, so a checkpoint made
+        # with other values still resumes.
+        free = ("epochs", "threads", "device", "backend", "output_weight")
+        same = {k: v for k, v in state["settings"].items() if k not in free}
         mine = {k: v for k, v in self.settings.to_json().items() if k in same}
         if (same != mine or state["corpus_sha256"] != self.corpus.fingerprint
                 or state["vocab"] != self.corpus.vocab.fingerprint()):
@@ -254,8 +261,15 @@ class SkipGramTrainer:
             "corpus_warnings": list(self.corpus.warnings[:50]),
             **(extra_info or {}),
         }
-        return EmbeddingSpace(vocab.words, self.syn0.copy(), {"count": vocab.counts.tolist()},
-                              "words", info)
+        return EmbeddingSpace(vocab.words, self.published_vectors(),
+                              {"count": vocab.counts.tolist()}, "words", info)
+
+    def published_vectors(self) -> np.ndarray:
+        """The vectors a snapshot carries: input + output_weight * output (a copy)."""
+        weight = self.settings.output_weight
+        if weight == 0:
+            return self.syn0.copy()
+        return self.syn0 + np.float32(weight) * self.syn1
 
     # ---- training ------------------------------------------------------------------
     def train(

@@ -110,6 +110,24 @@ def test_checkpoint_resume_continues_from_the_last_epoch(tmp_path):
     assert not other.try_resume(tmp_path)
 
 
+def test_output_weight_publishes_input_plus_weighted_output_vectors(tmp_path):
+    corpus = topic_corpus(600)
+    trainer = SkipGramTrainer(corpus, SkipGramSettings(**{**SETTINGS.to_json(), "epochs": 1}))
+    trainer.train()
+    plain = trainer.snapshot().vectors
+    np.testing.assert_array_equal(plain, trainer.syn0)
+    trainer.save_checkpoint(tmp_path)
+    # the weight only changes what is published, so the checkpoint still resumes
+    weighted = SkipGramTrainer(corpus, SkipGramSettings(
+        **{**SETTINGS.to_json(), "epochs": 1, "output_weight": 0.5}))
+    assert weighted.try_resume(tmp_path)
+    expected = trainer.syn0 + np.float32(0.5) * trainer.syn1
+    np.testing.assert_allclose(weighted.snapshot().vectors, expected, rtol=1e-6)
+    assert not np.allclose(weighted.snapshot().vectors, plain)
+    with pytest.raises(EngineError, match="--output-weight"):
+        SkipGramSettings(output_weight=-1).validate()
+
+
 def test_invalid_settings_are_clear_errors():
     with pytest.raises(EngineError, match="--window"):
         SkipGramSettings(window=0).validate()

@@ -1,0 +1,125 @@
+"""Sweep default-space settings and corpus weights on the CUDA path (an experiment log).
+
+The default corpus is encoded per source on the CPU machine (the GPU machine has no
+Debian data or numba) and carried as one .npz with a shared vocabulary. Each variant
+repeats sources a whole number of times (weighting real text, never adding any),
+recounts, trains, and reports the evaluation for the input vectors and for
+input + 0.5 x output vectors, plus the rank of the demo answers.
+
+    python -m bench.words_sweep --sources data/sources.npz --out OUT_DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from engine.spaces.embedding_space import EmbeddingSpace
+from engine.words.trainer import EncodedCorpus, SkipGramSettings, SkipGramTrainer
+from engine.words.vocab import SENTENCE_BREAK, Vocabulary
+
+SOURCES = ("wordnet", "gcide", "kjv", "fortunes")
+
+# name, source repeats, settings overrides
+VARIANTS = [
+    ("base w8 d100", (1, 1, 1, 1), {}),
+    ("sample 1e-4", (1, 1, 1, 1), {"sample": 1e-4}),
+    ("window 15", (1, 1, 1, 1), {"window": 15}),
+    ("wordnet x2", (2, 1, 1, 1), {}),
+    ("wordnet x3, no kjv", (3, 1, 0, 1), {}),
+    ("dictionaries only", (1, 1, 0, 0), {}),
+    ("negative 15", (1, 1, 1, 1), {"negative": 15}),
+    ("window 5", (1, 1, 1, 1), {"window": 5}),
+    ("dim 200", (1, 1, 1, 1), {"dim": 200}),
+    ("window 15 sample 1e-4 dim 150", (1, 1, 1, 1), {"window": 15, "sample": 1e-4, "dim": 150}),
+    ("wordnet x2 sample 1e-4", (2, 1, 1, 1), {"sample": 1e-4}),
+]
+
+DEMOS = [("rome", "italy", "germany", "berlin"), ("paris", "france", "germany", "berlin"),
+         ("king", "man", "woman", "queen")]
+
+
+def weighted_corpus(z, repeats) -> EncodedCorpus:
+    parts = [z[name] for name, r in zip(SOURCES, repeats, strict=True) for _ in range(r)]
+    ids = np.concatenate(parts)
+    words = z["words"]
+    counts = np.bincount(ids[ids != SENTENCE_BREAK], minlength=len(words)).astype(np.int64)
+    keep = counts >= 5
+    order = np.lexsort((words, -counts))  # descending count, ties alphabetical
+    order = order[keep[order]]
+    remap = np.full(len(words), -2, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    new = np.where(ids == SENTENCE_BREAK, SENTENCE_BREAK, remap[np.maximum(ids, 0)])
+    new = new[new != -2].astype(np.int32)
+    raw = sum(int(z[name + "_raw"]) * r for name, r in zip(SOURCES, repeats, strict=True))
+    vocab = Vocabulary(tuple(words[order].tolist()), counts[order], raw)
+    return EncodedCorpus(vocab, new, "sweep-" + "-".join(map(str, repeats)), "carried")
+
+
+def demo_ranks(space: EmbeddingSpace) -> dict[str, object]:
+    unit, index = space.unit_vectors, space.key_to_index
+    out: dict[str, object] = {}
+    for a, b, c, want in DEMOS:
+        if any(w not in index for w in (a, b, c, want)):
+            out[f"{a}-{b}+{c}"] = None
+            continue
+        target = unit[index[a]] - unit[index[b]] + unit[index[c]]
+        scores = unit @ (target / np.linalg.norm(target))
+        scores[[index[a], index[b], index[c]]] = -np.inf
+        order = np.argsort(-scores)
+        rank = int(np.nonzero(order == index[want])[0][0]) + 1
+        out[f"{a}-{b}+{c}"] = {"rank_of_" + want: rank,
+                               "top5": [space.keys[i] for i in order[:5]]}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.words_sweep", description=__doc__)
+    parser.add_argument("--sources", type=Path, required=True)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--only", nargs="*", default=None, help="variant names to run")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    import torch
+
+    from engine.words.evaluate import evaluate_space
+
+    z = dict(np.load(args.sources, allow_pickle=False))
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for name, repeats, overrides in VARIANTS:
+        if args.only and name not in args.only:
+            continue
+        corpus = weighted_corpus(z, repeats)
+        base = SkipGramSettings(dim=100, window=8, epochs=args.epochs, device=args.device)
+        settings = dataclasses.replace(base, **overrides)
+        t0 = time.perf_counter()
+        trainer = SkipGramTrainer(corpus, settings)
+        trainer.train()
+        if args.device == "cuda":
+            torch.cuda.synchronize()
+        run = {"variant": name, "repeats": dict(zip(SOURCES, repeats, strict=True)),
+               "settings": overrides, "words": len(corpus.vocab),
+               "train_seconds": round(time.perf_counter() - t0, 1)}
+        for label, weight in (("w", 0.0), ("w+0.5c", 0.5)):
+            vectors = trainer.syn0 + np.float32(weight) * trainer.syn1
+            space = EmbeddingSpace(corpus.vocab.words, vectors)
+            run[label] = {k: round(v, 4) for k, v in evaluate_space(space).summary().items()}
+            run[label]["demos"] = demo_ranks(space)
+        runs.append(run)
+        print(json.dumps(run), flush=True)
+        (args.out / "sweep.json").write_text(json.dumps(
+            {"device": torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu",
+             "epochs": args.epochs, "runs": runs},
+            indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
