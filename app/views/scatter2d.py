@@ -519,11 +519,11 @@ class Scatter2DView(QWidget):
         if visible is None or not visible.any():
             self.view_box.autoRange(padding=0.02)
             return
-        xy = self.xy[visible]
+        xy = self.xy[visible].astype(np.float64)  # float32 bounds overflow pyqtgraph's checks
         lo, hi = xy.min(axis=0), xy.max(axis=0)
         pad = np.maximum(hi - lo, 1e-6) * _ISOLATE_FRAME_PADDING
-        self.view_box.setRange(xRange=(lo[0] - pad[0], hi[0] + pad[0]),
-                               yRange=(lo[1] - pad[1], hi[1] + pad[1]), padding=0)
+        self.view_box.setRange(xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+                               yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])), padding=0)
 
     def _draw_selection_shape(self) -> None:
         path = QPainterPath()
