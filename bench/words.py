@@ -5,12 +5,17 @@ Throughput is raw corpus tokens (every token of the corpus, before min-count and
 subsampling) times epochs, divided by the wall time of the training call alone
 (vocabulary building excluded for both, reported separately).
 
-    python -m bench.words --json [--epochs 5] [--corpus PATH] [--device auto]
+    python -m bench.words --json [--epochs 5] [--repeats 3] [--corpus PATH] [--device auto]
+
+Both trainers are non-deterministic with 2 threads (Hogwild updates), so a single run's
+analogy accuracy moves by about +-0.003: --repeats N alternates the two N times, with
+seeds 1..N, and reports every run and the means.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -88,12 +93,36 @@ def run_gensim(corpus_path: Path, settings: SkipGramSettings) -> dict:
     }
 
 
+def summarise(runs: list[dict]) -> dict:
+    """The first run's fields, with throughput and headline metrics averaged over all runs
+    (each run is kept under "runs")."""
+    out = dict(runs[0])
+    if len(runs) > 1:
+        out["raw_tokens_per_second"] = round(float(np.mean(
+            [r["raw_tokens_per_second"] for r in runs])))
+        out["train_seconds"] = round(float(np.mean([r["train_seconds"] for r in runs])), 2)
+        out["metrics_mean"] = {
+            "analogy": round(float(np.mean([r["metrics"]["analogy"]["accuracy"]
+                                            for r in runs])), 4),
+            **{name: round(float(np.mean([r["metrics"]["similarity"][name]["spearman"]
+                                          for r in runs])), 4)
+               for name in runs[0]["metrics"]["similarity"]},
+        }
+        out["runs"] = [{"seed": i + 1, "raw_tokens_per_second": r["raw_tokens_per_second"],
+                        "analogy": r["metrics"]["analogy"]["accuracy"],
+                        **{n: v["spearman"] for n, v in r["metrics"]["similarity"].items()}}
+                       for i, r in enumerate(runs)]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.words", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=None)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="alternate ours and gensim N times (seeds 1..N); report means")
     parser.add_argument("--skip-gensim", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="results JSON (default: "
@@ -105,7 +134,13 @@ def main(argv: list[str] | None = None) -> int:
 
         build_default_corpus(corpus)
     settings = SkipGramSettings(epochs=args.epochs, threads=args.threads, device=args.device)
-    ours = run_ours(corpus, settings)
+    ours_runs, gensim_runs = [], []
+    for repeat in range(args.repeats):
+        seeded = dataclasses.replace(settings, seed=settings.seed + repeat)
+        ours_runs.append(run_ours(corpus, seeded))
+        if not args.skip_gensim:
+            gensim_runs.append(run_gensim(corpus, seeded))
+    ours = summarise(ours_runs)
     result = {
         "benchmark": "words.train",
         "command": "python -m bench.words --json " + " ".join(argv or []),
@@ -115,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": settings.to_json(),
         "ours": ours,
     }
-    if not args.skip_gensim:
-        gensim_result = run_gensim(corpus, settings)
+    if gensim_runs:
+        gensim_result = summarise(gensim_runs)
         result["gensim"] = gensim_result
         result["throughput_ratio"] = round(
             ours["raw_tokens_per_second"] / gensim_result["raw_tokens_per_second"], 3)

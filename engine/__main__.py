@@ -166,6 +166,13 @@ def cmd_build_default_space(args, engine, progress, cancel):
     _emit(args, manifest, json.dumps(manifest.get("metrics", {}), indent=1))
 
 
+def cmd_build_default_projections(args, engine, progress, cancel):
+    from engine.words.default_space import build_default_projections
+
+    names = build_default_projections(progress=progress, cancel=cancel)
+    _emit(args, {"projections": names}, "\n".join(names))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m engine",
@@ -263,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("build-default-space", cmd_build_default_space,
                 "rebuild resources/words/default-space (corpus, training, eval, projections)")
     p.add_argument("--epochs", type=int, default=None, help="override the default epochs")
+    command("build-default-projections", cmd_build_default_projections,
+            "rebuild resources/words/projections (PCA and UMAP layouts of the default space)")
     return parser
 
 

@@ -70,6 +70,7 @@ class Project:
     limit: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
     space: Path | None = None
+    cached_only: bool = False  # fail fast unless a cached or shipped layout exists
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,8 @@ class Engine:
 
         params = ProjectionParams(method=r.method, dims=r.dims, seed=r.seed, limit=r.limit,
                                   **r.params)
-        return project(self.space(r.space), params, progress, cancel)
+        return project(self.space(r.space), params, progress, cancel,
+                       cached_only=r.cached_only)
 
     def _handle_Cluster(self, r: api.Cluster, progress, cancel) -> api.Clusters:
         from dataclasses import replace

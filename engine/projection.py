@@ -206,10 +206,14 @@ def project(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
     cache_dir: Path | None = None,
+    cached_only: bool = False,
+    shipped: Sequence[Path] | None = None,
 ) -> Projection:
     """Project the first ``params.limit`` keys of ``space`` to ``params.dims`` dimensions.
 
-    A cached result for the same vectors and parameters is returned without recomputing.
+    A cached result for the same vectors and parameters is returned without recomputing;
+    so is a layout shipped in ``resources/`` (``shipped`` folders, see ``store_shipped``).
+    ``cached_only`` raises ``EngineError`` instead of computing when neither exists.
     Raises ``Cancelled`` when ``cancel`` is set (nothing is written to the cache then) and
     ``EngineError`` when the space is too small for the parameters or a method fails.
     """
@@ -227,6 +231,15 @@ def project(
         progress(Progress(1.0, f"Loaded the {_NAMES[params.method]} layout from the cache",
                           {"cached": True}))
         return Projection(keys, coords, params, time.perf_counter() - started, key, True)
+    coords = _load_shipped(shipped_dirs() if shipped is None else shipped, keys, vectors,
+                           params)
+    if coords is not None:
+        progress(Progress(1.0, f"Loaded the shipped {_NAMES[params.method]} layout",
+                          {"cached": True}))
+        return Projection(keys, coords, params, time.perf_counter() - started, key, True)
+    if cached_only:
+        raise EngineError(f"No stored {_NAMES[params.method]} {params.dims}D layout for "
+                          "this space.", "Run the projection to compute one.")
 
     if params.method == "pca":
         coords = _pca(vectors, params.dims, params.whiten, progress, cancel)
@@ -268,12 +281,14 @@ def _check_size(n: int, dim: int, params: ProjectionParams) -> None:
 
 
 # ---- cache ----------------------------------------------------------------------------
-def cache_key(keys: Sequence[str], vectors: np.ndarray, params: ProjectionParams) -> str:
+def cache_key(keys: Sequence[str], vectors: np.ndarray, params: ProjectionParams,
+              with_library: bool = True) -> str:
     """``<method><dims>d-<sha256 prefix>`` over the keys, the raw vector bytes, the
-    parameters the method reads and its library version."""
+    parameters the method reads and (``with_library``) its library version."""
     digest = hashlib.sha256()
-    recipe = {"format": _CACHE_FORMAT, **params.relevant(),
-              "library": _library_version(params.method)}
+    recipe = {"format": _CACHE_FORMAT, **params.relevant()}
+    if with_library:
+        recipe["library"] = _library_version(params.method)
     digest.update(json.dumps(recipe, sort_keys=True).encode())
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     digest.update(f"|{vectors.shape[0]}x{vectors.shape[1]}|".encode())
@@ -291,6 +306,44 @@ def _cache_path(cache_dir: Path | None, key: str) -> Path | None:
         log.warning("No projection cache: %s", exc)
         return None
     return folder / f"{key}.npz"
+
+
+# ---- shipped layouts ------------------------------------------------------------------
+# A shipped layout is a finished result for one space: it stays valid when the user's
+# umap-learn or numpy version differs from the one that made it, so its file name leaves
+# the library version out (the .npz's meta still records it).
+def shipped_dirs() -> tuple[Path, ...]:
+    from engine.paths import RESOURCES
+
+    return (RESOURCES / "words" / "projections",)
+
+
+def _load_shipped(folders: Sequence[Path], keys: Sequence[str], vectors: np.ndarray,
+                  params: ProjectionParams) -> np.ndarray | None:
+    folders = [Path(f) for f in folders if Path(f).is_dir()]
+    if not folders:
+        return None
+    name = cache_key(keys, vectors, params, with_library=False) + ".npz"
+    for folder in folders:
+        coords = _load_cached(folder / name, len(keys), params.dims)
+        if coords is not None:
+            return coords
+    return None
+
+
+def store_shipped(space: EmbeddingSpace, params: ProjectionParams, folder: Path,
+                  progress: ProgressCallback = no_progress,
+                  cancel: CancelToken = NEVER_CANCELLED, cache_dir: Path | None = None) -> Path:
+    """Compute (or take from the cache) ``params``'s layout of ``space`` and write it to
+    ``folder`` under its shipped name."""
+    result = project(space, params, progress, cancel, cache_dir, shipped=())
+    n = len(result.keys)
+    name = cache_key(result.keys, space.vectors[:n], params, with_library=False) + ".npz"
+    path = Path(folder) / name
+    _store(path, result.coords, params)
+    if not path.is_file():
+        raise EngineError(f"Could not write {path}.", "Check that the folder is writable.")
+    return path
 
 
 def _library_version(method: str) -> str:

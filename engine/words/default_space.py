@@ -45,6 +45,47 @@ LICENCE = ("GPL-2+ (derived from GCIDE, GPL-2+; also WordNet 3.0 licence, public
            "BSD-style fortunes)")
 
 
+# Layouts shipped with the default space, so the first plot needs no UMAP run. Their
+# parameters are ProjectionParams' defaults (seed 0), which the projection panel starts on.
+DEFAULT_PROJECTIONS = (("pca", 2), ("pca", 3), ("umap", 2), ("umap", 3))
+PROJECTIONS_COMMAND = "python -m engine words build-default-projections"
+PROJECTIONS_SOURCE = "2D/3D layouts (PCA, UMAP) of resources/words/default-space, computed " \
+    "by Embedding Explorer (engine/projection.py)"
+
+
+def build_default_projections(
+    space_dir: Path = DEFAULT_WORD_SPACE,
+    out_dir: Path | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> list[str]:
+    """Write ``DEFAULT_PROJECTIONS`` of the space in ``space_dir`` to ``out_dir`` (default:
+    the shipped folder, registered in MANIFEST.json); returns the file names."""
+    from engine.projection import ProjectionParams, shipped_dirs, store_shipped
+    from engine.resources import register_folder
+    from engine.storage import load_space
+
+    shipped_folder = shipped_dirs()[0]
+    folder = Path(out_dir) if out_dir is not None else shipped_folder
+    space = load_space(space_dir)
+    old = set(folder.glob("*.npz")) if folder.is_dir() else set()
+    written = []
+    for i, (method, dims) in enumerate(DEFAULT_PROJECTIONS):
+        label = f"{method} {dims}D"
+
+        def part(p: Progress, i: int = i, label: str = label) -> None:
+            progress(Progress((i + p.fraction) / len(DEFAULT_PROJECTIONS),
+                              f"{label}: {p.message}", p.stats))
+
+        written.append(store_shipped(space, ProjectionParams(method=method, dims=dims), folder,
+                                     part, cancel))
+    for stale in old - set(written):  # layouts of an older space
+        stale.unlink()
+    if folder == shipped_folder:
+        register_folder(folder, PROJECTIONS_SOURCE, LICENCE, PROJECTIONS_COMMAND)
+    return [p.name for p in written]
+
+
 def register_default_space() -> None:
     from engine.resources import register_folder
 
@@ -127,5 +168,7 @@ def build_default_space(
     save_space(space.with_info(**info), out_dir, dtype="float16")
     if out_dir == DEFAULT_WORD_SPACE:
         register_default_space()
+        progress(Progress(0.97, "projecting the new space (PCA, UMAP; 2D and 3D)"))
+        info["projections"] = build_default_projections(cancel=cancel)
     progress(Progress(1.0, "done"))
     return info

@@ -241,3 +241,31 @@ def test_a_space_too_small_for_the_params_is_an_engine_error(tmp_path, params, w
 def test_pca_needs_as_many_dimensions_as_axes(tmp_path):
     with pytest.raises(EngineError, match="2D"):
         project(random_space(d=2), ProjectionParams("pca", dims=3), cache_dir=tmp_path)
+
+
+# ---- shipped layouts --------------------------------------------------------------------
+def test_a_shipped_layout_is_used_whatever_the_library_version(tmp_path, monkeypatch):
+    space = random_space()
+    params = ProjectionParams("pca", dims=2)
+    shipped = tmp_path / "shipped"
+    path = projection.store_shipped(space, params, shipped, cache_dir=tmp_path / "cache")
+    made = project(space, params, cache_dir=tmp_path / "made")
+    # another machine: an empty cache and another numpy version
+    monkeypatch.setattr(projection, "_library_version", lambda method: "numpy 0.0")
+    progress: list[Progress] = []
+    got = project(space, params, progress.append, cache_dir=tmp_path / "empty",
+                  shipped=[shipped])
+    assert got.cached and "shipped" in progress[-1].message
+    np.testing.assert_array_equal(got.coords, made.coords)
+    assert path.parent == shipped and len(list(shipped.glob("*.npz"))) == 1
+    # another space does not take it
+    other = random_space(seed=5)
+    assert not project(other, params, cache_dir=tmp_path / "empty", shipped=[shipped]).cached
+
+
+def test_cached_only_fails_fast_without_a_stored_layout(tmp_path):
+    space = random_space()
+    with pytest.raises(EngineError, match="No stored UMAP 2D layout"):
+        project(space, ProjectionParams("umap", dims=2), cache_dir=tmp_path, shipped=[],
+                cached_only=True)
+    assert not list(tmp_path.glob("*.npz"))
