@@ -250,13 +250,15 @@ class AppearanceBar(QWidget):
     def _apply_frequency(self, counts: list[Any], rows: np.ndarray) -> None:
         counts = np.asarray(counts, dtype=np.float64)
         logs = np.log10(np.maximum(counts, 1.0))
-        top = max(float(logs.max()), 1e-9)
-        shown = np.where(rows >= 0, logs[np.maximum(rows, 0)] / top, np.nan)
-        decades = range(0, math.floor(top) + 1)
-        entries = [_swatch(map_colours(np.array([d / top]))[0], f"{10 ** d:,}")
-                   for d in decades]
-        legend = ("<b>Frequency</b> (corpus count, log scale): " + " &nbsp; ".join(entries)
-                  + f" &nbsp; (most frequent: {int(counts.max()):,})")
+        # From the rarest to the most frequent word: a vocabulary cut at min_count = 5
+        # would otherwise spend the dark fifth of the map on counts nobody has.
+        low, high = float(logs.min()), float(logs.max())
+        span = max(high - low, 1e-9)
+        shown = np.where(rows >= 0, (logs[np.maximum(rows, 0)] - low) / span, np.nan)
+        ticks = [low, *range(math.floor(low) + 1, math.ceil(high)), high]
+        entries = [_swatch(map_colours(np.array([(t - low) / span]))[0],
+                           f"{round(10 ** t):,}") for t in ticks]
+        legend = ("<b>Frequency</b> (corpus count, log scale): " + " &nbsp; ".join(entries))
         self._apply(_rgba(map_colours(shown)), legend)
 
     def _apply_numeric(self, name: str, numbers: np.ndarray, rows: np.ndarray) -> None:

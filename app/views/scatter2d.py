@@ -48,7 +48,8 @@ _ARROW_TIP_GAP_PX = 5.0
 _ARROW_FRAME_PADDING = 0.25
 
 # Colours, box/lasso selection and isolation (the last section of Scatter2DView).
-SELECTED_SET = QColor(215, 30, 40)
+# Dark rings: red is the single selection, and a cluster colour too.
+SELECTED_SET = QColor(30, 30, 30)
 SELECTION_SHAPE = QColor(30, 30, 30)
 # Coloured points are more opaque than the default cloud, or hues wash out to grey where
 # few points overlap; 3 px points of 60k words still leave the dense centre readable.
@@ -435,8 +436,11 @@ class Scatter2DView(QWidget):
         """The multi-word selection is its own small overlay; the selection shape is a
         path item in view coordinates, drawn while the mouse drags."""
         self.tool = "pick"
+        # Rings, so the colour of a selected point (its cluster, say) still shows.
         self.selected_set_item = pg.ScatterPlotItem(
-            pxMode=True, size=7, brush=pg.mkBrush(SELECTED_SET), pen=pg.mkPen("w", width=0.8))
+            pxMode=True, size=8, brush=pg.mkBrush(SELECTED_SET.red(), SELECTED_SET.green(),
+                                                  SELECTED_SET.blue(), 50),
+            pen=pg.mkPen(SELECTED_SET, width=1.3))
         self.selected_set_item.setZValue(3.8)  # under the highlight and selection markers
         self.plot.addItem(self.selected_set_item)
         self.selection_shape = QGraphicsPathItem()
@@ -504,6 +508,13 @@ class Scatter2DView(QWidget):
                          for r, g, b, _ in palette]
             brushes = shared[inverse.ravel()]
         self.points.setBrush(brushes)
+        # Over coloured points the grey labels of frequent words need a backing to stay
+        # legible; over the pale default cloud they read better without one.
+        coloured = colours is not None and len(colours) == n
+        for label in self._frequent_labels:
+            label.fill = pg.mkBrush(255, 255, 255, 150) if coloured else pg.mkBrush(None)
+            label.setColor(FREQUENT_LABEL.darker(160) if coloured else FREQUENT_LABEL)
+            label.update()
 
     def _apply_visibility(self, frame: bool) -> None:
         n = len(self.points.data)
