@@ -177,7 +177,7 @@ def neighbourhood(
         block = np.asarray(rows[start:start + 256])
         sims = unit[block] @ unit.T
         sims[np.arange(len(block)), block] = -np.inf
-        best = np.argpartition(-sims, take - 1, axis=1)[:, :take]
+        best = np.argpartition(sims, -take, axis=1)[:, -take:]  # no negated 60 MB copy
         ranked = np.take_along_axis(sims, best, axis=1)
         order = np.argsort(-ranked, axis=1, kind="stable")
         for row in np.take_along_axis(best, order, axis=1)[:, :k]:
