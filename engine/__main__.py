@@ -134,6 +134,29 @@ def cmd_project(args, engine, progress, cancel):
     _emit(args, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
 
 
+def cmd_cluster(args, engine, progress, cancel):
+    import csv
+
+    result = engine.handle(api.Cluster(args.k, args.seed, args.space), progress, cancel)
+    if args.out:
+        keys = engine.space(args.space).keys
+        with open(args.out, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["word", "cluster"])
+            writer.writerows(zip(keys, result.labels.tolist(), strict=True))
+    clusters = [{"cluster": i, "size": size, "top_words": list(words)}
+                for i, (size, words) in enumerate(zip(result.sizes, result.top_words,
+                                                      strict=True))]
+    data = {"out": str(args.out) if args.out else None, "k": result.k, "seed": result.seed,
+            "inertia": round(result.inertia, 3), "iterations": result.iterations,
+            "seconds": round(result.elapsed, 3), "clusters": clusters}
+    lines = [f"{result.k} clusters, {result.iterations} iterations, inertia "
+             f"{result.inertia:,.1f}, {result.elapsed:.2f} s"]
+    lines += [f"{c['cluster']:>3}. {c['size']:>7,}  {', '.join(c['top_words'])}"
+              for c in clusters]
+    _emit(args, data, "\n".join(lines))
+
+
 def cmd_import(args, engine, progress, cancel):
     from engine.storage import save_space
 
@@ -248,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-dist", type=float, default=0.1, help="UMAP min_dist")
     p.add_argument("--perplexity", type=float, default=30.0, help="t-SNE perplexity")
     p.add_argument("--out", type=Path, default=None, help="coordinates CSV to write")
+
+    p = with_space(command("cluster", cmd_cluster,
+                           "spherical k-means of the space's vectors (largest cluster 0)"))
+    p.add_argument("-k", type=int, default=20, help="number of clusters")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=None, help="CSV of word,cluster to write")
 
     formats = ["word2vec-text", "word2vec-binary", "glove", "fasttext-vec", "tf-projector",
                "native"]

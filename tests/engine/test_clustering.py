@@ -142,3 +142,26 @@ def test_neighbourhood_of_an_unknown_word_is_an_engine_error(engine_and_path):
         engine.handle(api.NeighbourhoodOf(("nope",), 3, path))
     ok = engine.handle(api.NeighbourhoodOf(("w1",), 3, path))
     assert ok.members[0] == "w1" and len(ok.members) == 4
+
+
+def test_cli_cluster_prints_clusters_and_writes_word_cluster_csv(tmp_path, capsys):
+    import json
+
+    from engine.__main__ import main
+    from engine.storage import save_space
+
+    vectors, truth = blobs(k=3, per_blob=(10, 20, 30))
+    keys = tuple(f"w{i}" for i in range(len(vectors)))
+    save_space(EmbeddingSpace(keys, vectors), tmp_path / "space")
+    out = tmp_path / "clusters.csv"
+    assert main(["words", "cluster", "-k", "3", "--space", str(tmp_path / "space"),
+                 "--out", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["size"] for c in data["clusters"]] == [30, 20, 10]
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "word,cluster" and len(rows) == 61
+    by_word = dict(row.split(",") for row in rows[1:])
+    # The 30-point blob (truth 2) is cluster 0.
+    assert {by_word[k] for k, t in zip(keys, truth, strict=True) if t == 2} == {"0"}
+    assert main(["words", "cluster", "-k", "0", "--space", str(tmp_path / "space")]) == 2
+    assert "between 1 and 60" in capsys.readouterr().err
