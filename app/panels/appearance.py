@@ -44,6 +44,7 @@ COLOUR_MAP = "viridis"  # perceptually uniform, readable for colour-blind viewer
 # distinct colour, and nobody tells 64 steps of viridis from 60,000.
 COLOUR_MAP_STEPS = 64
 MAX_CATEGORIES = 20  # the most common values get a hue each; the rest share grey
+MAX_LEGEND_CLUSTERS = 30  # a legend of 200 clusters would push the view off the window
 # Neighbourhoods of more words than this would take the engine tens of seconds (about
 # 1 ms per word for 60k words); such a selection is isolated on its own.
 MAX_WORDS_WITH_NEIGHBOURS = 2000
@@ -242,7 +243,9 @@ class AppearanceBar(QWidget):
         rgb[known] = colours[np.asarray(clusters.labels)[rows[known]]]
         rgb[~known] = UNCOLOURED
         entries = [_swatch(colours[i], f"{', '.join(words)} ({clusters.sizes[i]:,})")
-                   for i, words in enumerate(clusters.top_words)]
+                   for i, words in enumerate(clusters.top_words[:MAX_LEGEND_CLUSTERS])]
+        if clusters.k > MAX_LEGEND_CLUSTERS:
+            entries.append(f"… and {clusters.k - MAX_LEGEND_CLUSTERS} smaller clusters")
         legend = (f"<b>{clusters.k} k-means clusters</b> (cosine; each named by its most "
                   f"frequent words, with its size): " + " &nbsp; ".join(entries))
         self._apply(_rgba(rgb), legend)
@@ -386,6 +389,10 @@ class SelectionBar(QWidget):
         self.neighbours.setSuffix(" nearest")
         self.neighbours.setToolTip("Isolate also shows each selected word's nearest "
                                    "neighbours (computed by the engine)")
+        self.clear_button = QToolButton()
+        self.clear_button.setText("Clear")
+        self.clear_button.setAutoRaise(True)
+        self.clear_button.setToolTip("Forget the words selected with the box or lasso")
         self.isolate_button = QPushButton("Isolate")
         self.isolate_button.setToolTip("Show only the selected words and their neighbours")
         self.show_all_button = QPushButton("Show all")
@@ -397,6 +404,7 @@ class SelectionBar(QWidget):
         for button in self.tool_buttons.values():
             layout.addWidget(button)
         layout.addWidget(self.count)
+        layout.addWidget(self.clear_button)
         layout.addSpacing(6)
         layout.addWidget(self.isolate_button)
         layout.addWidget(self.neighbours)
@@ -404,6 +412,7 @@ class SelectionBar(QWidget):
         self._on_state_selected_set_changed([])
 
         self.tools.idClicked.connect(self._on_tools_id_clicked)
+        self.clear_button.clicked.connect(self._on_clear_button_clicked)
         self.isolate_button.clicked.connect(self._on_isolate_button_clicked)
         self.show_all_button.clicked.connect(self._on_show_all_button_clicked)
         state.selected_set_changed.connect(self._on_state_selected_set_changed)
@@ -445,6 +454,9 @@ class SelectionBar(QWidget):
     def _on_tools_id_clicked(self, index: int) -> None:
         self.tool_changed.emit(("pick", "box", "lasso")[index])
 
+    def _on_clear_button_clicked(self) -> None:
+        self.state.set_selected_set([])
+
     def _on_isolate_button_clicked(self) -> None:
         self.isolate()
 
@@ -453,6 +465,7 @@ class SelectionBar(QWidget):
 
     def _on_state_selected_set_changed(self, words: list) -> None:
         self.count.setText(f"{len(words):,} selected" if words else "")
+        self.clear_button.setVisible(bool(words))
 
     def _on_state_visibility_changed(self) -> None:
         self.show_all_button.setEnabled(self.state.visible_words is not None)

@@ -89,6 +89,11 @@ def test_changing_k_in_the_spin_box_reclusters(qtbot, window):
     with qtbot.waitSignal(bar.colours_applied, timeout=TIMEOUT_MS):
         bar.k.setValue(5)
     assert _distinct(window.state.colours) == 5
+    # Many clusters: each gets a colour, the legend names the largest ones only.
+    with qtbot.waitSignal(bar.colours_applied, timeout=TIMEOUT_MS):
+        bar.k.setValue(40)
+    assert _distinct(window.state.colours) == 40
+    assert "and 10 smaller clusters" in bar.legend.text()
 
 
 @pytest.fixture

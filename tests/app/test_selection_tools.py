@@ -80,6 +80,11 @@ def test_box_selection_selects_exactly_the_points_inside(grid_window):
     # Ctrl adds to the selection.
     view.select_in_box((0, 0), (0, 0), add=True)
     assert window.state.selected_set == (*expected, _word(window, 0, 0))
+    bar = window.views.selection_bar
+    assert bar.clear_button.isVisibleTo(bar)
+    bar.clear_button.click()
+    assert window.state.selected_set == () and len(view.selected_set_item.data) == 0
+    assert not bar.clear_button.isVisibleTo(bar) and bar.count.text() == ""
 
 
 def _drag(widget, start: QPoint, end: QPoint, modifiers=Qt.KeyboardModifier.NoModifier,
