@@ -54,6 +54,7 @@ SELECTION_SHAPE = QColor(30, 30, 30)
 # Coloured points are more opaque than the default cloud, or hues wash out to grey where
 # few points overlap; 3 px points of 60k words still leave the dense centre readable.
 _COLOURED_POINT_ALPHA = 170
+_FEW_SELECTED = 50  # up to this many selected words are drawn with bold rings
 # Zoom to an isolated set with this much room around it (a fraction of its extent).
 _ISOLATE_FRAME_PADDING = 0.08
 
@@ -589,10 +590,16 @@ class Scatter2DView(QWidget):
         visible = self.state.visible_mask()
         if visible is not None:
             rows = [r for r in rows if visible[r]]
-        if rows:
-            self.selected_set_item.setData(pos=self.xy[rows])
-        else:
+        if not rows:
             self.selected_set_item.clear()
+            return
+        # A few rings stand out; hundreds of them merge into one dark blot that hides
+        # the colours underneath, so a large selection gets small, faint rings.
+        few = len(rows) <= _FEW_SELECTED
+        pen = pg.mkPen(SELECTED_SET if few else QColor(SELECTED_SET.red(), SELECTED_SET.green(),
+                                                        SELECTED_SET.blue(), 130),
+                       width=1.3 if few else 1.0)
+        self.selected_set_item.setData(pos=self.xy[rows], size=8 if few else 5, pen=pen)
 
     def _on_state_visibility_changed(self) -> None:
         self._apply_visibility(frame=True)
