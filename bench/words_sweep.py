@@ -6,6 +6,7 @@ repeats sources a whole number of times (weighting real text, never adding any),
 recounts, trains, and reports the evaluation for the input vectors and for
 input + 0.5 x output vectors, plus the rank of the demo answers.
 
+    python -m bench.words_sweep --prepare data/sources.npz      # on the CPU machine
     python -m bench.words_sweep --sources data/sources.npz --out OUT_DIR
 """
 
@@ -44,6 +45,30 @@ DEMOS = [("rome", "italy", "germany", "berlin"), ("paris", "france", "germany", 
          ("king", "man", "woman", "queen")]
 
 
+def prepare_sources(out: Path) -> None:
+    """Encode the default corpus one source at a time with the full corpus's vocabulary.
+    The corpus writes its sources in order, one sentence per line; the manifest gives
+    each source's sentence count."""
+    from engine.words.corpus import default_corpus_path, manifest_path_for
+    from engine.words.trainer import load_encoded_corpus
+    from engine.words.vocab import encode_corpus
+
+    path = default_corpus_path()
+    manifest = json.loads(manifest_path_for(path).read_text())
+    vocab = load_encoded_corpus(path, 5).vocab
+    lines = path.read_text(encoding="utf-8").split("\n")
+    arrays: dict[str, np.ndarray] = {"words": np.array(vocab.words), "counts": vocab.counts,
+                                     "total": np.int64(vocab.total_raw_tokens)}
+    start = 0
+    for source in manifest["sources"]:
+        part = lines[start:start + source["sentences"]]
+        start += source["sentences"]
+        arrays[source["name"]] = encode_corpus((line.split() for line in part), vocab)
+        arrays[source["name"] + "_raw"] = np.int64(sum(len(line.split()) for line in part))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **arrays)
+
+
 def weighted_corpus(z, repeats) -> EncodedCorpus:
     parts = [z[name] for name, r in zip(SOURCES, repeats, strict=True) for _ in range(r)]
     ids = np.concatenate(parts)
@@ -80,12 +105,19 @@ def demo_ranks(space: EmbeddingSpace) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.words_sweep", description=__doc__)
-    parser.add_argument("--sources", type=Path, required=True)
+    parser.add_argument("--prepare", type=Path, default=None,
+                        help="write the per-source encoded corpus here and stop")
+    parser.add_argument("--sources", type=Path, default=None)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--only", nargs="*", default=None, help="variant names to run")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.prepare is not None:
+        prepare_sources(args.prepare)
+        return 0
+    if args.sources is None or args.out is None:
+        parser.error("--sources and --out are needed (or --prepare)")
     import torch
 
     from engine.words.evaluate import evaluate_space
