@@ -4,10 +4,12 @@
         clusters docs/screenshot-clusters.png
     ... isolate docs/screenshot-isolate.png [--around WORD] [--radius FRACTION]
     ... frequency out.png        ... clusters-3d out.png
+    ... isolate-3d out.png [--words apple,pear,...]
 
 ``clusters``: 20 k-means clusters; ``isolate``: the same colours, a lasso drawn around
 ``--around`` (a ragged outline whose radius is a fraction of the view's width), then
-Isolate with each selected word's 10 nearest neighbours.
+Isolate with each selected word's 10 nearest neighbours; ``isolate-3d``: ``--words``
+isolated with their neighbours, shown in the 3-D layout.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-MODES = ("clusters", "isolate", "frequency", "clusters-3d")
+MODES = ("clusters", "isolate", "frequency", "clusters-3d", "isolate-3d")
 
 
 def lasso_outline(centre: tuple[float, float], radius: float, n: int = 48) -> np.ndarray:
@@ -61,6 +63,7 @@ def main() -> int:
     parser.add_argument("--around", default="planets")
     parser.add_argument("--radius", type=float, default=0.015)
     parser.add_argument("-k", type=int, default=20)
+    parser.add_argument("--words", default="apple,pear,plum,cherry,grape,lemon")
     args = parser.parse_args()
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
@@ -98,6 +101,14 @@ def main() -> int:
             window.views.selection_bar.set_tool("pick")
             window.views.selection_bar.isolated.connect(lambda _n: QTimer.singleShot(300, grab))
             window.views.selection_bar.isolate()
+        elif args.mode == "isolate-3d":
+            bar3d = window.views.selection_bar
+            window.state.set_selected_set(
+                [w for w in args.words.split(",") if w in window.state.space])
+            window.projection_panel.projection_shown.connect(
+                lambda: QTimer.singleShot(500, grab))
+            bar3d.isolated.connect(lambda _n: window.views.show_dims(3))
+            bar3d.isolate()
         elif args.mode == "clusters-3d":
             window.projection_panel.projection_shown.connect(
                 lambda: QTimer.singleShot(500, grab))

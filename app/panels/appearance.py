@@ -400,7 +400,8 @@ class SelectionBar(QWidget):
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Select:"))
+        self.tools_label = QLabel("Select:")
+        layout.addWidget(self.tools_label)
         for button in self.tool_buttons.values():
             layout.addWidget(button)
         layout.addWidget(self.count)
@@ -425,6 +426,11 @@ class SelectionBar(QWidget):
     def set_tool(self, tool: str) -> None:
         self.tool_buttons[tool].setChecked(True)
         self.tool_changed.emit(tool)
+
+    def set_tools_available(self, available: bool) -> None:
+        """Show the box and lasso tools (the 2D view has them) or hide them (3D)."""
+        for widget in (self.tools_label, *self.tool_buttons.values()):
+            widget.setVisible(available)
 
     def isolate(self) -> None:
         """Ask the engine for the selection's neighbourhood; the views then show only it."""

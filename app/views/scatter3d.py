@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from app.state import AppState
 from app.views.scatter2d import (
     ARROW,
+    FREQUENT_LABEL,
     HIGHLIGHT,
     HOVER,
     MISSED_ARROW,
@@ -44,6 +45,8 @@ from app.views.scatter2d import (
     scaled_point_size,
 )
 
+# An isolated set shows this many of its most frequent words' labels.
+_ISOLATED_LABELS = 30
 # A click that moved the mouse less than this is a click, not the end of an orbit.
 CLICK_SLOP_PX = 4.0
 # Camera distance as a multiple of the cloud's largest extent: the whole cloud fits the
@@ -411,9 +414,10 @@ class Scatter3DView(QWidget):
         self.view.addItem(self.selected_set_item)
         self.state.projection_changed.connect(self._on_state_projection_changed_appearance)
         self.state.colours_changed.connect(self._on_state_appearance_changed)
-        self.state.visibility_changed.connect(self._on_state_appearance_changed)
+        self.state.visibility_changed.connect(self._on_state_visibility_changed)
         self.state.selected_set_changed.connect(self._on_state_selected_set_changed)
         self.state.label_size_changed.connect(self._on_state_label_size_changed)
+        self._isolated_labels: list[_Label] = []
         self._on_state_projection_changed_appearance()
         self._on_state_label_size_changed(self.state.label_size)
 
@@ -442,9 +446,52 @@ class Scatter3DView(QWidget):
             colour = colour if isinstance(colour, tuple) else colour[visible]
             self.points.setData(pos=self._xyz[visible], color=colour)
 
+    def _frame_visible(self) -> None:
+        """Bring the shown points into view, keeping the camera's direction."""
+        visible = self.state.visible_mask()
+        xyz = self._xyz if visible is None else self._xyz[visible]
+        if len(xyz) == 0:
+            return
+        lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+        extent = float(max((hi - lo).max(), 1e-6))
+        # A little farther than for the whole cloud: a sparse set reaches its box's
+        # corners, where the field of view is narrowest.
+        self.view.setCameraPosition(pos=QVector3D(*(float(c) for c in (lo + hi) / 2)),
+                                    distance=extent * _DISTANCE_PER_EXTENT * 1.3)
+
+    def _label_isolated_words(self) -> None:
+        """Isolated, the most frequent shown words get a grey label each (the 2D view
+        labels them on a grid for the same reason): a few dozen points mean little
+        unnamed."""
+        visible = self.state.visible_mask()
+        words: list[str] = []
+        if visible is not None and len(self._xyz):
+            taken = {self.state.selection, *self.state.highlighted}
+            words = [self.state.keys[r] for r in np.flatnonzero(visible)[:2 * _ISOLATED_LABELS]
+                     if self.state.keys[r] not in taken][:_ISOLATED_LABELS]
+        while len(self._isolated_labels) < len(words):
+            self._isolated_labels.append(self._make_label(FREQUENT_LABEL.darker(130), 8, False))
+        for label, word in zip(self._isolated_labels, words, strict=False):
+            self._place(label, word)
+        for label in self._isolated_labels[len(words):]:
+            label.setData(text="")
+
+    def isolated_labels(self) -> list[str]:
+        """The words labelled because the view is isolated (for tests)."""
+        return [lab.text.strip() for lab in self._isolated_labels if lab.text]
+
+    def _on_state_visibility_changed(self) -> None:
+        self._on_state_appearance_changed()
+        self._label_isolated_words()
+        if len(self._xyz):
+            self._frame_visible()
+
     def _on_state_projection_changed_appearance(self) -> None:
         self._apply_points()
         self._on_state_selected_set_changed(list(self.state.selected_set))
+        self._label_isolated_words()
+        if self.state.visible_words is not None and len(self._xyz):
+            self._frame_visible()
 
     def _on_state_appearance_changed(self) -> None:
         self._apply_points()

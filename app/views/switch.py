@@ -101,8 +101,7 @@ class ScatterSwitch(QWidget):
             self.stack.setCurrentWidget(self.view2d)
         self.buttons.button(dims).setChecked(True)
         if self.selection_bar is not None:  # boxes and lassos are drawn in the 2D view
-            for button in self.selection_bar.tool_buttons.values():
-                button.setEnabled(dims == 2)
+            self.selection_bar.set_tools_available(dims == 2)
         params = self.state.projection_params
         if not len(self.state.coords):
             self.hint.setText("")

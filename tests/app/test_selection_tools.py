@@ -217,8 +217,14 @@ def test_3d_view_follows_the_selection_set_and_the_isolation(qtbot, window):
     shown = len(window.state.visible_words)
     assert view3d.drawn_point_count() == shown < 200
     assert len(view3d.selected_set_item.pos) == 3
-    assert not window.views.selection_bar.tool_buttons["lasso"].isEnabled()
+    assert window.views.selection_bar.tool_buttons["lasso"].isHidden()
     hidden = next(k for k in window.state.keys if k not in window.state.visible_words)
     assert view3d.word_at(view3d.view_pos_of(hidden)) != hidden
+    # The shown words are named, and the camera comes close to them.
+    assert set(view3d.isolated_labels()) <= window.state.visible_words
+    assert len(view3d.isolated_labels()) == min(shown, 30)
+    isolated_distance = view3d.view.opts["distance"]
     window.views.selection_bar.show_all()
     assert view3d.drawn_point_count() == 200
+    assert view3d.isolated_labels() == []
+    assert view3d.view.opts["distance"] > isolated_distance
