@@ -81,8 +81,13 @@ def training_runtime_ready() -> bool:
     return _runtime_ready.is_set()
 
 
+_warm_up_started = threading.Event()
+
+
 def prepare_training_runtime_in_background() -> None:
-    if not _runtime_ready.is_set():
+    """Start the warm-up thread once per process (later calls do nothing)."""
+    if not _runtime_ready.is_set() and not _warm_up_started.is_set():
+        _warm_up_started.set()
         threading.Thread(target=prepare_training_runtime, name="training-warm-up",
                          daemon=True).start()
 
@@ -134,9 +139,6 @@ class TrainingPanel(QWidget):
         self._build_widgets()
         self._lay_out()
         self._set_running(False)
-        # Started now, while the window loads its space, so the stalls are over before a
-        # person presses Train; ``train`` waits for it if it has not finished yet.
-        prepare_training_runtime_in_background()
 
         self.corpus_path.textEdited.connect(self._on_corpus_path_edited)
         self.corpus_group.buttonToggled.connect(self._on_corpus_group_toggled)
@@ -332,10 +334,17 @@ class TrainingPanel(QWidget):
         self._request = api.TrainWords(corpus, self._out, self.settings())
         self._submit_when_ready()
 
+    def warm_up(self) -> None:
+        """Import the trainer's heavy modules on a background thread. The window calls
+        this once its first plot is up: the imports hold the GIL for a few seconds, which
+        would otherwise slow the start-up; ``train`` waits for them if still running."""
+        prepare_training_runtime_in_background()
+
     def _submit_when_ready(self) -> None:
         if self._request is None:
             return
         if not _runtime_ready.is_set():
+            prepare_training_runtime_in_background()
             self.state_label.setText("Preparing the trainer…")
             QTimer.singleShot(50, self._submit_when_ready)
             return
