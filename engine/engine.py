@@ -1,9 +1,10 @@
 """``Engine``: answers requests; ``EngineThread``: runs them off the caller's thread.
 
-The thread has three lanes, each a worker with its own queue: training (long, one at a
-time), projections (seconds to minutes) and queries (short). Submitting a query or a
-projection cancels any queued or running one of the same request type, because the
-newer request makes the older answer stale (the pattern napari's layer slicer uses).
+The thread has four lanes, each a worker with its own queue: training (long, one at a
+time), projections (seconds to minutes), analysis (k-means and neighbourhoods of many
+words: seconds) and queries (short). Submitting anything but training cancels any
+queued or running request of the same type, because the newer request makes the older
+answer stale (the pattern napari's layer slicer uses).
 """
 
 from __future__ import annotations
@@ -204,9 +205,10 @@ class Engine:
 TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
-# k-means of a whole vocabulary takes a second or two: it shares their lane for the same
-# reason.
-PROJECTION_REQUESTS = (api.Project, api.Cluster)
+PROJECTION_REQUESTS = (api.Project,)
+# k-means of a whole vocabulary, or the neighbourhood of a lasso's thousand words, takes
+# seconds: too long to hold up a query, and it must not wait minutes behind a UMAP.
+ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf)
 
 
 def lane_of(request: Any) -> str:
@@ -214,6 +216,8 @@ def lane_of(request: Any) -> str:
         return "training"
     if isinstance(request, PROJECTION_REQUESTS):
         return "projections"
+    if isinstance(request, ANALYSIS_REQUESTS):
+        return "analysis"
     return "queries"
 
 
@@ -238,12 +242,13 @@ class JobCallbacks:
 
 
 class EngineThread:
-    """Three worker lanes over one ``Engine``: training, projections and queries."""
+    """Four worker lanes over one ``Engine``: training, projections, analysis, queries."""
 
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine or Engine()
         self._ids = itertools.count(1)
-        self._lanes = {name: queue.Queue() for name in ("training", "projections", "queries")}
+        self._lanes = {name: queue.Queue()
+                       for name in ("training", "projections", "analysis", "queries")}
         self._running: dict[str, Job | None] = {name: None for name in self._lanes}
         self._pending: list[Job] = []
         self._lock = threading.Lock()

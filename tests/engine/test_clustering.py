@@ -102,9 +102,11 @@ def test_engine_clusters_and_caches_per_space_k_and_seed(engine_and_path):
     assert engine.handle(api.Cluster(k=5, seed=0, space=path)).elapsed > 0
 
 
-def test_clustering_runs_on_the_projection_lane_and_can_be_cancelled(engine_and_path):
+def test_clustering_runs_on_its_own_lane_and_can_be_cancelled(engine_and_path):
     engine, path, _ = engine_and_path
-    assert lane_of(api.Cluster(k=5, space=path)) == "projections"
+    assert lane_of(api.Cluster(k=5, space=path)) == "analysis"
+    assert lane_of(api.NeighbourhoodOf(("w1",), 3, path)) == "analysis"
+    assert lane_of(api.Project(space=path)) == "projections"
     thread = EngineThread(engine)
     ended = threading.Event()
     outcome = []
