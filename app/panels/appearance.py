@@ -101,9 +101,9 @@ class AppearanceBar(QWidget):
         self.state = state
         self.client = client
         self._cluster_job: int | None = None
-        # Clusterings this window has seen, by (space object id, k): flipping between
+        # Clusterings of the active space this window has seen, by k: flipping between
         # colourings or layouts never asks the engine twice (it caches them too).
-        self._clusterings: dict[tuple[int, int], api.Clusters] = {}
+        self._clusterings: dict[int, api.Clusters] = {}
 
         self.colour_by = QComboBox()
         self.colour_by.setToolTip("Colour the points by k-means cluster, by word frequency "
@@ -205,7 +205,7 @@ class AppearanceBar(QWidget):
             self._apply(None, "")
             return
         if mode == "cluster":
-            known = self._clusterings.get((id(self.state.space), self.k.value()))
+            known = self._clusterings.get(self.k.value())
             if known is not None:
                 self._apply_clusters(known)
                 return
@@ -311,8 +311,7 @@ class AppearanceBar(QWidget):
 
     def _on_state_space_changed(self) -> None:
         self._cancel_cluster_job()
-        self._clusterings = {key: c for key, c in self._clusterings.items()
-                             if key[0] == id(self.state.space)}
+        self._clusterings = {}  # another space, or a new snapshot of the same one
         self._fill_choices()
 
     def _on_state_projection_changed(self) -> None:
@@ -331,7 +330,7 @@ class AppearanceBar(QWidget):
             return
         self._cluster_job = None
         self.progress.hide()
-        self._clusterings[(id(self.state.space), result.k)] = result
+        self._clusterings[result.k] = result
         self._apply_clusters(result)
         took = f" in {result.elapsed:.1f} s" if result.elapsed else ""
         self.status_message.emit(f"{len(result.labels):,} words in {result.k} k-means "
@@ -436,6 +435,8 @@ class SelectionBar(QWidget):
         """Ask the engine for the selection's neighbourhood; the views then show only it."""
         words = list(self.state.selected_set) or ([self.state.selection]
                                                   if self.state.selection else [])
+        if self.state.space is not None:  # coordinates from a file may name other words
+            words = [w for w in words if w in self.state.space]
         if not words:
             self.status_message.emit("Nothing is selected: drag with the Box or Lasso tool "
                                      "(or Shift+drag) over some words, then Isolate.")

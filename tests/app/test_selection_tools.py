@@ -228,3 +228,26 @@ def test_3d_view_follows_the_selection_set_and_the_isolation(qtbot, window):
     assert view3d.drawn_point_count() == 200
     assert view3d.isolated_labels() == []
     assert view3d.view.opts["distance"] > isolated_distance
+
+
+def test_isolate_skips_words_the_space_lacks_and_large_selections_go_alone(
+        qtbot, window, monkeypatch):
+    import app.panels.appearance as appearance
+
+    # Coordinates read from a file may name a word the space does not have.
+    keys = (*window.state.keys[:20], "not-in-the-space")
+    coords = np.random.default_rng(0).standard_normal((len(keys), 2)).astype(np.float32)
+    window.state.set_projection(keys, coords)
+    window.state.set_selected_set(["apple", "not-in-the-space"])
+    window.views.selection_bar.neighbours.setValue(2)
+    _isolate(qtbot, window)
+    assert "apple" in window.state.visible_words
+    assert "not-in-the-space" not in window.state.visible_words
+    # Above MAX_WORDS_WITH_NEIGHBOURS selected words, neighbours are skipped (and said so).
+    monkeypatch.setattr(appearance, "MAX_WORDS_WITH_NEIGHBOURS", 2)
+    window.state.set_selected_set(["apple", "pear", "rome"])
+    messages = []
+    window.views.selection_bar.status_message.connect(messages.append)
+    _isolate(qtbot, window)
+    assert window.state.visible_words == {"apple", "pear", "rome"}
+    assert "without neighbours" in messages[0]
