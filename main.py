@@ -1,12 +1,17 @@
 """Embedding Explorer: ``python main.py [--space PATH] [--select WORD] [--view 2d|3d]
 [--tab words|training] [--train CORPUS] [--analogy 'A B C'] [--evaluate]
-[--screenshot PNG]``.
+[--screenshot PNG [--dialog about|file-menu|import-error]] [--settings INI]``.
 
 Without ``--screenshot`` it opens the window. With it, it waits until the space and its
 projection are shown (the 3-D one with ``--view 3d``, and the selection's neighbours with
 ``--select``, the analogy's answer with ``--analogy``, the evaluation and its first
 failure with ``--evaluate``; with ``--train``, until that training run and its evaluations
 ended), saves the window as a PNG and exits: 0 when saved, 1 when the space could not be shown.
+``--dialog`` takes the picture with the About box, the File menu or an import error open.
+
+The window remembers the last space, its layout and projection in the user's QSettings
+(``--settings`` names an INI file instead; scripted screenshots use none). An exception
+nothing caught shows a dialog and is written to ``<cache>/logs/errors.log``.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
+from app.errors import ErrorReporter
 from app.main_window import MainWindow
+from app.settings import Settings
 
 SCREENSHOT_TIMEOUT_S = 300
 
@@ -45,6 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "--screenshot: and show its first failure in the plot)")
     parser.add_argument("--screenshot", type=Path, metavar="PNG",
                         help="save the window to this PNG once loaded, then exit")
+    parser.add_argument("--dialog", choices=SCREENSHOT_DIALOGS,
+                        help="with --screenshot: open the About box, the File menu, or "
+                             "import a corrupt file, and take the picture with it open")
+    parser.add_argument("--settings", type=Path, metavar="INI",
+                        help="remember settings in this INI file instead of the user's "
+                             "(with --screenshot, none are read or written without it)")
     return parser.parse_args(argv)
 
 
@@ -182,6 +195,66 @@ class ScreenshotRun(QObject):
             self.done.emit(status)
 
 
+SCREENSHOT_DIALOGS = ("about", "file-menu", "import-error")
+
+
+class DialogScreenshot(QObject):
+    """``--dialog``: once the space is shown, open the About box or the File menu (or
+    import a corrupt file, for its error box), then save the window with it on top."""
+
+    done = Signal(int)
+
+    def __init__(self, window: MainWindow, out: Path, what: str) -> None:
+        super().__init__(window)
+        self.window = window
+        self.out = Path(out)
+        self.what = what
+        self.popup: QWidget | None = None
+        window.ready.connect(self._on_window_ready)
+        window.load_failed.connect(lambda _message: self.done.emit(1))
+        window.error_shown.connect(self._on_window_error_shown)
+
+    def _on_window_ready(self) -> None:
+        if self.what == "about":
+            self.window.about_action.trigger()
+            self.popup = self.window.findChild(QWidget, "about_dialog")
+        elif self.what == "file-menu":
+            menu = self.window.menuBar().actions()[0].menu()
+            menu.popup(self.window.mapToGlobal(
+                self.window.menuBar().actionGeometry(menu.menuAction()).bottomLeft()))
+            self.popup = menu
+        else:
+            import tempfile
+
+            from engine import api
+
+            bad = Path(tempfile.mkdtemp()) / "glove-sample.txt"
+            bad.write_text("the 0.1 0.2 0.3\nof 0.4 0.5 0.6\nand 0.7 0,8 0.9\n",
+                           encoding="utf-8")
+            self.window.import_vectors(api.ImportVectors(bad, save_to=bad.with_suffix("")))
+            return
+        QTimer.singleShot(500, self._grab)
+
+    def _on_window_error_shown(self, _message: str) -> None:
+        if self.what == "import-error":
+            self.popup = self.window.findChild(QWidget, "error_dialog")
+            QTimer.singleShot(500, self._grab)
+
+    def _grab(self) -> None:
+        pixmap = grab_window(self.window)
+        if self.popup is not None:
+            painter = QPainter(pixmap)
+            if isinstance(self.popup, QMenu):
+                at = self.window.mapFromGlobal(self.popup.pos())
+            else:  # a dialog: centred, as a window manager would place it
+                at = QPoint((pixmap.width() - self.popup.width()) // 2,
+                            (pixmap.height() - self.popup.height()) // 3)
+            painter.drawPixmap(at, self.popup.grab())
+            painter.end()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.done.emit(0 if pixmap.save(str(self.out)) else 1)
+
+
 def start_training(window: MainWindow, corpus: str) -> None:
     panel = window.training_panel
     panel.set_corpus(None if corpus == "default" else Path(corpus))
@@ -196,10 +269,26 @@ def main(argv: list[str] | None = None) -> int:
         QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Embedding Explorer")
-    window = MainWindow(space_path=args.space)
+    app.setOrganizationName("Embedding Explorer")
+    if args.settings is not None:
+        settings = Settings.in_file(args.settings)
+    else:  # a scripted screenshot must not depend on, or change, what the user last did
+        settings = None if args.screenshot is not None else Settings()
+    window = MainWindow(space_path=args.space, settings=settings)
+    errors = ErrorReporter(window)
+    errors.install()
     status = {"code": 0}
 
-    if args.screenshot is not None:
+    if args.screenshot is not None and args.dialog:
+        dialog_run = DialogScreenshot(window, args.screenshot, args.dialog)
+
+        def on_dialog_done(code: int) -> None:
+            status["code"] = code
+            window.close()
+            app.exit(code)
+
+        dialog_run.done.connect(on_dialog_done)
+    elif args.screenshot is not None:
         run = ScreenshotRun(window, args.screenshot, args.select, view=args.view,
                             train=args.train, analogy=args.analogy, evaluate=args.evaluate)
 
@@ -212,10 +301,7 @@ def main(argv: list[str] | None = None) -> int:
 
         run.done.connect(on_done)
     else:
-        def on_load_failed(message: str) -> None:
-            QMessageBox.critical(window, "Embedding Explorer", message)
-
-        window.load_failed.connect(on_load_failed)
+        # A space that cannot be opened shows a dialog from the window itself.
         if args.view == "3d":
             window.ready.connect(lambda: window.views.show_dims(3))
         if args.select:
@@ -237,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.panels.training import prepare_training_runtime
 
     prepare_training_runtime()
+    errors.uninstall()
     return status["code"] if args.screenshot is not None else code
 
 

@@ -25,7 +25,7 @@ from engine.projection import ProjectionParams
 ORGANISATION = "Embedding Explorer"
 APPLICATION = "Embedding Explorer"
 MAX_RECENT_SPACES = 8
-LABEL_SIZE_RANGE = (6, 24)
+LABEL_SIZE_RANGE = (5, 30)  # points, as the appearance panel's spin box allows
 _METHODS = ("pca", "umap", "tsne")
 
 
