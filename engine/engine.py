@@ -13,6 +13,7 @@ import itertools
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,8 @@ from engine.spaces import EmbeddingSpace
 # (the GUI writes this logger to its error log, the CLI to stderr).
 log = logging.getLogger("engine")
 
-# Clusterings kept in memory (each one int32 per key: 230 kB for 60k words).
-_CLUSTERINGS_KEPT = 16
+# Clusterings kept per space (each one int32 per key: 230 kB for 60k words).
+_CLUSTERINGS_PER_SPACE = 16
 
 
 class Engine:
@@ -41,9 +42,10 @@ class Engine:
         self._spaces: dict[str, EmbeddingSpace] = {}
         self._lock = threading.Lock()
         self._device: str | None = None
-        # k-means answers by (id(space), k, seed); the space object is kept in the value,
-        # so its id cannot be reused by a newer snapshot while the entry exists.
-        self._clusterings: dict[tuple[int, int, int], tuple[EmbeddingSpace, api.Clusters]] = {}
+        # k-means answers per space snapshot, by (k, seed). Weak keys: an answer goes
+        # with its snapshot, so a training run's old epochs are not kept alive by it.
+        self._clusterings: weakref.WeakKeyDictionary[
+            EmbeddingSpace, dict[tuple[int, int], api.Clusters]] = weakref.WeakKeyDictionary()
 
     @property
     def device(self) -> str:
@@ -128,11 +130,10 @@ class Engine:
         from engine.clustering import spherical_kmeans, top_words
 
         space = self.space(r.space)
-        key = (id(space), r.k, r.seed)
         with self._lock:
-            cached = self._clusterings.get(key)
+            cached = self._clusterings.get(space, {}).get((r.k, r.seed))
         if cached is not None:
-            return replace(cached[1], elapsed=0.0)
+            return replace(cached, elapsed=0.0)
         result = spherical_kmeans(space.unit_vectors, r.k, r.seed, progress=progress,
                                   cancel=cancel)
         sizes = np.bincount(result.labels, minlength=r.k)
@@ -140,9 +141,10 @@ class Engine:
                               tuple(int(s) for s in sizes),
                               top_words(space.keys, result.labels, r.k), result.elapsed)
         with self._lock:
-            if len(self._clusterings) >= _CLUSTERINGS_KEPT:
-                self._clusterings.pop(next(iter(self._clusterings)))
-            self._clusterings[key] = (space, answer)
+            answers = self._clusterings.setdefault(space, {})
+            if len(answers) >= _CLUSTERINGS_PER_SPACE:
+                answers.pop(next(iter(answers)))
+            answers[(r.k, r.seed)] = answer
         return answer
 
     def _handle_NeighbourhoodOf(self, r: api.NeighbourhoodOf, progress,

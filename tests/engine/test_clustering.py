@@ -167,3 +167,17 @@ def test_cli_cluster_prints_clusters_and_writes_word_cluster_csv(tmp_path, capsy
     assert {by_word[k] for k, t in zip(keys, truth, strict=True) if t == 2} == {"0"}
     assert main(["words", "cluster", "-k", "0", "--space", str(tmp_path / "space")]) == 2
     assert "between 1 and 60" in capsys.readouterr().err
+
+
+def test_cached_clusterings_do_not_keep_old_snapshots_alive(engine_and_path):
+    import gc
+    import weakref
+
+    engine, path, _ = engine_and_path
+    engine.handle(api.Cluster(k=3, space=path))
+    old = weakref.ref(engine.space(path))
+    space = engine.space(path)
+    engine.remember(path, EmbeddingSpace(space.keys, space.vectors[::-1].copy()))
+    del space
+    gc.collect()
+    assert old() is None
