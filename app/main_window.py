@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.client = client or EngineClient(parent=self)
         self._load_job: int | None = None
         self._project_job: int | None = None
+        self._project_request: api.Project | None = None
 
         # ---- words tab: 2D/3D views behind a toggle; words and projection panels ----
         self.views = ScatterSwitch(self.state, self.client)
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
             self._busy(f"Projecting {len(result.space):,} words with "
                        f"{request.method.upper()} {request.dims}-D…")
             self._project_job = self.client.submit(request)
+            self._project_request = request
         elif job_id == self._project_job:
             self._project_job = None
             self.state.set_projection(result.keys, result.coords, result.params)
@@ -196,6 +198,13 @@ class MainWindow(QMainWindow):
             self.ready.emit()
 
     def _on_client_job_failed(self, job_id: int, message: str) -> None:
+        request = self._project_request
+        if job_id == self._project_job and request is not None and request.cached_only:
+            # No stored layout of that kind: compute PCA instead (not an error).
+            fallback = api.Project(method="pca", dims=2, seed=0, space=self.space_path)
+            self._project_request = fallback
+            self._project_job = self.client.submit(fallback)
+            return
         if job_id in (self._load_job, self._project_job):
             self._load_job = self._project_job = None
             if self.state.space is not None:
@@ -229,6 +238,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.training_panel, "Training")
         self.training_panel.status_message.connect(self._on_training_panel_status_message)
         self.training_panel.epoch_published.connect(self._on_training_panel_epoch_published)
+        self.ready.connect(self.training_panel.warm_up)  # after the first plot, not before
 
     def show_tab(self, name: str) -> None:
         """Bring the tab titled ``name`` (case-insensitive) to the front."""
@@ -369,7 +379,10 @@ class MainWindow(QMainWindow):
             request = self.settings.last_projection(self.space_path)
             if request is not None:
                 return request
-        return api.Project(method="pca", dims=2, seed=0, space=self.space_path)
+        # A stored UMAP layout (shipped with the default space, or in the cache) shows
+        # the space's structure at no cost; without one, PCA (fast for any size).
+        return api.Project(method="umap", dims=2, seed=0, space=self.space_path,
+                           cached_only=True)
 
     def _remember_space(self) -> None:
         if self.settings is not None:

@@ -235,3 +235,24 @@ def test_screenshot_of_a_missing_space_fails(qtbot, tmp_path):
     assert blocker.args == [1]
     assert not (tmp_path / "shot.png").exists()
     assert "does not exist" in run.messages[0]
+
+
+def test_a_space_without_a_stored_layout_opens_with_pca_and_no_error(window):
+    # the small space has no shipped or cached UMAP layout: the window falls back quietly
+    assert window.state.projection_params.method == "pca"
+    assert "UMAP" not in window.statusBar().currentMessage()
+
+
+def test_the_default_space_opens_on_its_shipped_umap_layout(qtbot):
+    from app.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.ready, timeout=60_000):
+        win.start()
+    params = win.state.projection_params
+    assert (params.method, params.dims, params.seed) == ("umap", 2, 0)
+    assert len(win.state.keys) > 40_000
+    assert win.projection_panel.method.currentData() == "umap"
+    win.close()
