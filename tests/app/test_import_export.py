@@ -152,3 +152,36 @@ def test_the_3d_view_exports_as_png_and_says_why_not_svg(qtbot, window, tmp_path
         assert not window.export_plot(tmp_path / "plot3d.svg")
     assert "PNG" in blocker.args[0] and not (tmp_path / "plot3d.svg").exists()
     _error_box(window).close()
+
+
+def test_file_import_opens_the_dialog_whose_ok_imports_and_opens(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.dialogs import ImportDialog
+
+    source = tmp_path / "words.txt"
+    source.write_text("alpha 1 0 0\nbeta 0 1 0\ngamma 0 0 1\n", encoding="utf-8")  # GloVe
+    window.import_action.trigger()
+    dialog = window.findChild(ImportDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.path.setText(str(source))
+    dialog.save_to.setText(str(tmp_path / "saved-space"))
+    with qtbot.waitSignal(window.ready, timeout=TIMEOUT_MS):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert window.state.space.keys == ("alpha", "beta", "gamma")
+    assert window.state.space_path == tmp_path / "saved-space"
+
+
+def test_cancelling_an_import_saves_nothing_and_keeps_the_space(qtbot, window, tmp_path):
+    source = tmp_path / "big.txt"
+    rows = "\n".join(f"w{i} {i % 7} 1 2 3" for i in range(50_000))
+    source.write_text(f"50000 4\n{rows}\n", encoding="utf-8")
+    before = window.state.space
+    with qtbot.waitSignal(window.client.job_cancelled, timeout=TIMEOUT_MS):
+        window.import_vectors(api.ImportVectors(source, save_to=tmp_path / "out"))
+        assert window.cancel_file_job.isVisible()
+        window.cancel_file_job.click()
+    assert window.state.space is before
+    assert not (tmp_path / "out").exists()
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert not window.cancel_file_job.isVisible()
