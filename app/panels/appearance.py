@@ -145,6 +145,7 @@ class AppearanceBar(QWidget):
         self.label_size.valueChanged.connect(self._on_label_size_value_changed)
         state.space_changed.connect(self._on_state_space_changed)
         state.projection_changed.connect(self._on_state_projection_changed)
+        state.label_size_changed.connect(self._on_state_label_size_changed)
         client.job_progress.connect(self._on_client_job_progress)
         client.job_finished.connect(self._on_client_job_finished)
         client.job_failed.connect(self._on_client_job_failed)
@@ -308,6 +309,12 @@ class AppearanceBar(QWidget):
 
     def _on_label_size_value_changed(self, points: int) -> None:
         self.state.set_label_size(points)
+
+    def _on_state_label_size_changed(self, points: int) -> None:
+        # The View menu changes the size too: the spin box shows what is in effect.
+        self.label_size.blockSignals(True)
+        self.label_size.setValue(points)
+        self.label_size.blockSignals(False)
 
     def _on_state_space_changed(self) -> None:
         self._cancel_cluster_job()

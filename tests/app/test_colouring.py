@@ -163,6 +163,11 @@ def test_label_size_changes_the_labels_fonts(qtbot, window):
     assert window.state.label_size == 2 * AppState.DEFAULT_LABEL_SIZE
     assert label.textItem.font().pointSize() == 2 * before
     assert label.textItem.font().bold()
+    # Set elsewhere (the View menu), the size shows in the spin box too.
+    window.state.set_label_size(12)
+    assert bar.label_size.value() == 12
+    assert label.textItem.font().pointSize() == round(11 * 12 / AppState.DEFAULT_LABEL_SIZE)
+    window.state.set_label_size(2 * AppState.DEFAULT_LABEL_SIZE)
     # Labels made after the change start at the new size.
     assert window.scatter._make_label(QColor("black"), 8, False, 1).textItem.font(
     ).pointSize() == 16
