@@ -557,6 +557,7 @@ class MainWindow(QMainWindow):
 
     def _on_clear_selection_action(self) -> None:
         self.state.select(None)
+        self.state.set_selected_set([])  # a box or lasso selection too
         self.state.set_highlighted([])
 
     def _on_view2d_action(self) -> None:

@@ -45,8 +45,27 @@ def test_ctrl_f_focuses_the_search_and_esc_clears_the_selection(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.words_panel.search.hasFocus())
     window.state.select("apple")
+    window.state.set_selected_set(["pear", "fruit"])
     qtbot.keyClick(window.words_panel.search, Qt.Key.Key_Escape)
-    assert window.state.selection is None
+    assert window.state.selection is None and window.state.selected_set == ()
+
+
+def test_recent_spaces_menu_lists_opened_spaces(qtbot, small_space_path, tmp_path):
+    from app.main_window import MainWindow
+    from app.settings import Settings
+
+    settings = Settings.in_file(tmp_path / "settings.ini")
+    settings.set_last_space(tmp_path / "gone")
+    window = MainWindow(space_path=small_space_path, settings=settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.ready, timeout=TIMEOUT_MS):
+        window.start()
+    window.recent_menu.aboutToShow.emit()
+    entries = {a.text(): a.isEnabled() for a in window.recent_menu.actions() if a.text()}
+    assert entries[str(small_space_path.resolve())] is True
+    assert entries[f"{(tmp_path / 'gone').resolve()} (missing)"] is False
+    assert "Default word space" in entries
+    window.close()
 
 
 def test_keys_2_and_3_switch_views_only_from_the_plot(qtbot, window):
