@@ -458,6 +458,10 @@ class MainWindow(QMainWindow):
 
     def _write_small_file(self, path: Path | str, write, what: str) -> bool:
         path = Path(path)
+        if not path.parent.is_dir():
+            self._show_error("Could not write the file", f"{path.parent}: no such folder."
+                             "\nPick a folder that exists.")
+            return False
         try:
             write(path)
         except EngineError as e:

@@ -94,6 +94,13 @@ def test_export_plot_writes_a_png_and_an_svg(qtbot, window, tmp_path):
     assert "apple" in labels  # the most frequent words carry labels
 
 
+def test_export_plot_into_a_missing_folder_is_a_dialog(qtbot, window, tmp_path):
+    with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT_MS) as blocker:
+        assert not window.export_plot(tmp_path / "nowhere" / "plot.png")
+    assert "no such folder" in blocker.args[0]
+    _error_box(window).close()
+
+
 def test_export_plot_svg_keeps_the_selection_label(qtbot, window, tmp_path):
     window.state.select("pear")
     svg = tmp_path / "selected.svg"
