@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -374,9 +375,13 @@ class MainWindow(QMainWindow):
         return last
 
     def _first_projection(self) -> api.Project:
-        """The layout the user last chose, else PCA 2-D (fast for any size)."""
+        """The layout the user last chose, else a stored UMAP, else PCA 2-D."""
         if self.settings is not None:
             request = self.settings.last_projection(self.space_path)
+            if request is not None and request.method != "pca":
+                # UMAP or t-SNE of another space can take minutes: only a stored layout
+                # is worth showing at start; without one, PCA (the fallback below).
+                request = dataclasses.replace(request, cached_only=True)
             if request is not None:
                 return request
         # A stored UMAP layout (shipped with the default space, or in the cache) shows

@@ -86,6 +86,15 @@ def test_the_last_projection_is_the_first_one_shown(qtbot, settings, small_space
     window.close()
 
 
+def test_a_remembered_slow_layout_without_a_stored_copy_starts_as_pca(
+        qtbot, settings, small_space_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDDING_EXPLORER_CACHE", str(tmp_path / "cache"))  # no stored UMAP
+    settings.set_last_projection(ProjectionParams(method="umap", dims=2))
+    window = _started(qtbot, settings, small_space_path)
+    assert window.state.projection_params.method == "pca"
+    window.close()
+
+
 def test_a_remembered_space_that_is_gone_falls_back_to_the_default(qtbot, settings, tmp_path):
     settings.set_last_space(tmp_path / "deleted-space")
     settings.set_last_projection(ProjectionParams(method="pca", dims=2, limit=100))
