@@ -78,6 +78,12 @@ def test_keys_2_and_3_switch_views_only_from_the_plot(qtbot, window):
     qtbot.waitUntil(search.hasFocus)
     qtbot.keyClick(search, Qt.Key.Key_3)
     assert asked == [] and search.text().endswith("3")  # typed, not a shortcut
+    spin = window.views.appearance_bar.label_size  # inside the views, yet text input
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    spin.lineEdit().selectAll()
+    qtbot.keyClick(spin, Qt.Key.Key_3)
+    assert asked == [] and "3" in spin.text()
     plot = window.scatter.plot
     plot.setFocus()
     qtbot.waitUntil(plot.hasFocus)
