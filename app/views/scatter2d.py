@@ -19,6 +19,7 @@ from app.state import AppState
 from app.views.selection_tools import (
     TOOLS,
     SelectingViewBox,
+    framing_bounds,
     points_in_polygon,
     points_in_rect,
 )
@@ -531,8 +532,11 @@ class Scatter2DView(QWidget):
         if visible is None or not visible.any():
             self.view_box.autoRange(padding=0.02)
             return
-        xy = self.xy[visible].astype(np.float64)  # float32 bounds overflow pyqtgraph's checks
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        # float64: float32 bounds overflow pyqtgraph's range checks
+        xy = self.xy[visible].astype(np.float64)
+        selected = [r for r in map(self.state.row_of, self.state.selected_set)
+                    if r is not None and visible[r]]
+        lo, hi = framing_bounds(xy, self.xy[selected] if selected else None)
         pad = np.maximum(hi - lo, 1e-6) * _ISOLATE_FRAME_PADDING
         self.view_box.setRange(xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
                                yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])), padding=0)

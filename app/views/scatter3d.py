@@ -44,6 +44,7 @@ from app.views.scatter2d import (
     SELECTED_SET,
     scaled_point_size,
 )
+from app.views.selection_tools import framing_bounds
 
 # An isolated set shows this many of its most frequent words' labels.
 _ISOLATED_LABELS = 30
@@ -452,7 +453,12 @@ class Scatter3DView(QWidget):
         xyz = self._xyz if visible is None else self._xyz[visible]
         if len(xyz) == 0:
             return
-        lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+        if visible is None:
+            lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+        else:  # the isolated set's central part (see framing_bounds)
+            selected = [r for r in map(self.state.row_of, self.state.selected_set)
+                        if r is not None and visible[r]]
+            lo, hi = framing_bounds(xyz, self._xyz[selected] if selected else None)
         extent = float(max((hi - lo).max(), 1e-6))
         # A little farther than for the whole cloud: a sparse set reaches its box's
         # corners, where the field of view is narrowest.

@@ -75,3 +75,26 @@ class SelectingViewBox(pg.ViewBox):
         if axis is None and self.drag_handler is not None and self.drag_handler(ev):
             return
         super().mouseDragEvent(ev, axis)
+
+
+# An isolated set is framed on its central part: a projection (UMAP above all) may put a
+# few of a word's nearest neighbours far from the rest, and framing every one of them
+# would shrink the rest to a speck.
+FRAME_QUANTILE = 0.05
+
+
+def framing_bounds(points: np.ndarray, keep: np.ndarray | None = None,
+                   quantile: float = FRAME_QUANTILE) -> tuple[np.ndarray, np.ndarray]:
+    """Low and high corners of the box holding the middle ``1 - 2 * quantile`` of
+    ``points`` along each axis, grown to hold every point of ``keep`` (e.g. the selected
+    words themselves). With fewer than 20 points, the box holds all of them."""
+    points = np.asarray(points, dtype=np.float64)
+    if len(points) < 20:
+        lo, hi = points.min(axis=0), points.max(axis=0)
+    else:
+        lo = np.quantile(points, quantile, axis=0)
+        hi = np.quantile(points, 1 - quantile, axis=0)
+    if keep is not None and len(keep):
+        keep = np.asarray(keep, dtype=np.float64)
+        lo, hi = np.minimum(lo, keep.min(axis=0)), np.maximum(hi, keep.max(axis=0))
+    return lo, hi

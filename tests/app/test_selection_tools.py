@@ -12,7 +12,12 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from app.views.selection_tools import points_in_polygon, points_in_rect, thin_polygon
+from app.views.selection_tools import (
+    framing_bounds,
+    points_in_polygon,
+    points_in_rect,
+    thin_polygon,
+)
 
 TIMEOUT_MS = 30_000
 needs_gl = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") == "offscreen",
@@ -251,3 +256,15 @@ def test_isolate_skips_words_the_space_lacks_and_large_selections_go_alone(
     _isolate(qtbot, window)
     assert window.state.visible_words == {"apple", "pear", "rome"}
     assert "without neighbours" in messages[0]
+
+
+def test_framing_bounds_ignore_far_outliers_but_keep_the_selection():
+    rng = np.random.default_rng(0)
+    core = rng.uniform(0, 1, size=(200, 2))
+    points = np.vstack([core, [[50.0, 50.0], [-40.0, 0.5]]])
+    lo, hi = framing_bounds(points)
+    assert np.all(lo > -0.5) and np.all(hi < 1.5)  # the two outliers are left out
+    lo, hi = framing_bounds(points, keep=np.array([[-40.0, 0.5]]))
+    assert lo[0] == -40.0 and hi[0] < 1.5  # a selected word is always in the frame
+    few = np.array([[0.0, 0.0], [10.0, 10.0]])
+    assert [c.tolist() for c in framing_bounds(few)] == [[0.0, 0.0], [10.0, 10.0]]
