@@ -41,6 +41,17 @@ VARIANTS = [
     ("wordnet x2 sample 1e-4", (2, 1, 1, 1), {"sample": 1e-4}),
 ]
 
+# The CUDA path's own knobs: how many pairs one sparse SGD step takes, and how many of a
+# row's updates in one step are summed before they are scaled down.
+UPDATE_VARIANTS = [
+    ("batch 32768 cap 64", (1, 1, 1, 1), {}),
+    ("batch 16384 cap 64", (1, 1, 1, 1), {"batch_pairs": 16384}),
+    ("batch 8192 cap 64", (1, 1, 1, 1), {"batch_pairs": 8192}),
+    ("batch 32768 cap 16", (1, 1, 1, 1), {"update_cap": 16.0}),
+    ("batch 32768 cap 256", (1, 1, 1, 1), {"update_cap": 256.0}),
+    ("batch 8192 cap 16", (1, 1, 1, 1), {"batch_pairs": 8192, "update_cap": 16.0}),
+]
+
 DEMOS = [("rome", "italy", "germany", "berlin"), ("paris", "france", "germany", "berlin"),
          ("king", "man", "woman", "queen")]
 
@@ -111,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--only", nargs="*", default=None, help="variant names to run")
+    parser.add_argument("--set", choices=["corpus", "update"], default="corpus",
+                        help="corpus: source weights and settings; update: CUDA batch/cap")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.prepare is not None:
@@ -125,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     z = dict(np.load(args.sources, allow_pickle=False))
     args.out.mkdir(parents=True, exist_ok=True)
     runs = []
-    for name, repeats, overrides in VARIANTS:
+    for name, repeats, overrides in (VARIANTS if args.set == "corpus" else UPDATE_VARIANTS):
         if args.only and name not in args.only:
             continue
         corpus = weighted_corpus(z, repeats)
@@ -146,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             run[label]["demos"] = demo_ranks(space)
         runs.append(run)
         print(json.dumps(run), flush=True)
-        (args.out / "sweep.json").write_text(json.dumps(
+        (args.out / f"sweep-{args.set}.json").write_text(json.dumps(
             {"device": torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu",
              "epochs": args.epochs, "runs": runs},
             indent=1))

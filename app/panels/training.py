@@ -82,6 +82,7 @@ def training_runtime_ready() -> bool:
 
 
 _warm_up_started = threading.Event()
+WARM_UP_DELAY_MS = 3000
 
 
 def prepare_training_runtime_in_background() -> None:
@@ -335,10 +336,12 @@ class TrainingPanel(QWidget):
         self._submit_when_ready()
 
     def warm_up(self) -> None:
-        """Import the trainer's heavy modules on a background thread. The window calls
-        this once its first plot is up: the imports hold the GIL for a few seconds, which
-        would otherwise slow the start-up; ``train`` waits for them if still running."""
-        prepare_training_runtime_in_background()
+        """Import the trainer's heavy modules on a background thread, a few seconds after
+        the window's first plot is up: the imports hold the GIL for seconds, which would
+        otherwise slow the start-up. A window closed before then (a scripted screenshot,
+        a test) never starts them, so no interpreter exits in the middle of importing
+        torch. ``train`` starts and waits for them if needed."""
+        QTimer.singleShot(WARM_UP_DELAY_MS, self, prepare_training_runtime_in_background)
 
     def _submit_when_ready(self) -> None:
         if self._request is None:
