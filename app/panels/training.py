@@ -77,6 +77,12 @@ def prepare_training_runtime() -> None:
         _runtime_ready.set()
 
 
+def wait_for_training_warm_up() -> None:
+    """Block until a warm-up that has started is done (e.g. before the process exits)."""
+    if _warm_up_started.is_set():
+        _runtime_ready.wait()
+
+
 def training_runtime_ready() -> bool:
     return _runtime_ready.is_set()
 
