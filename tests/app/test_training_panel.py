@@ -145,9 +145,9 @@ def test_a_missing_corpus_shows_the_engines_message(qtbot, window, tmp_path):
 
 def test_the_event_loop_keeps_turning_while_training(qtbot, window, tmp_path):
     panel = window.training_panel
-    # Training alone. "Follow training" also rebuilds the views for each epoch's space on
-    # the GUI thread, measured at 70-110 ms per refresh on 2 loaded cores: a known,
-    # separate problem of the view refresh (see the issue notes), not of the engine thread.
+    # Training alone. With "follow training" on, each epoch's space also opens in the
+    # views while the engine thread evaluates it in Python: the two share the GIL, and on
+    # 2 cores the largest gap measured 90-230 ms (see bench/gui.py for the refresh alone).
     panel.follow.setChecked(False)
     corpus = write_corpus(tmp_path / "medium.txt", 8_000, 10)
     set_up(qtbot, panel, corpus, tmp_path / "out" / "medium", epochs=12, dim=16)
