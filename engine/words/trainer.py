@@ -50,7 +50,7 @@ class SkipGramSettings:
     threads: int = 2
     device: str = "auto"  # auto | cpu | cuda
     backend: str = "auto"  # auto | numba | torch (numba is the faster CPU path)
-    share_negatives: bool = True  # numba: one negative set per centre word (faster)
+    share_negatives: bool = True  # one negative set per centre word (both backends)
     chunk_tokens: int = 40_000  # numba: tokens per thread task (cancel granularity)
     batch_pairs: int = 32768  # torch: pairs per SGD step (measured best on an H100)
     update_cap: float = 64.0  # torch: a row's updates are summed up to this many per batch
@@ -361,7 +361,7 @@ class SkipGramTrainer:
         token_ids = ids[words]
         model = TorchSkipGram(self.syn0, self.syn1, self.keep_prob, self.table, s.window,
                               s.negative, self.device, s.seed, s.batch_pairs,
-                              s.update_cap)
+                              s.update_cap, s.share_negatives)
         block = 1_000_000 if self.device == "cuda" else 100_000
         n = len(token_ids)
 

@@ -86,3 +86,19 @@ def test_chunks_cover_the_corpus_and_end_on_sentence_breaks():
     assert bounds[0][0] == 0 and bounds[-1][1] == len(ids)
     for (_, b), (a, _) in zip(bounds, bounds[1:], strict=False):
         assert a == b and ids[b - 1] == SENTENCE_BREAK
+
+
+def test_pair_positions_stay_in_the_sentence_and_the_centres_reach():
+    from engine.words.sgns_torch import window_pair_positions
+
+    rng = np.random.default_rng(3)
+    sentence = torch.from_numpy(np.repeat(np.arange(20), rng.integers(1, 9, 20)))
+    reach = torch.from_numpy(rng.integers(1, 5, len(sentence)))
+    centre, context = window_pair_positions(sentence, reach)
+    c, x = centre.numpy(), context.numpy()
+    assert (sentence.numpy()[c] == sentence.numpy()[x]).all()
+    assert (np.abs(c - x) <= reach.numpy()[c]).all() and (c != x).all()
+    expected = sum(
+        1 for i in range(len(sentence)) for j in range(len(sentence))
+        if i != j and abs(i - j) <= int(reach[i]) and int(sentence[i]) == int(sentence[j]))
+    assert len(c) == expected
