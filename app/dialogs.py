@@ -46,12 +46,18 @@ ABOUT_TEXT = (
 )
 
 # (label, engine format name or None to detect, file-name filter)
+def _filter(label: str, *suffixes: str) -> str:
+    """A file-dialog filter that also lists each suffix compressed (.gz, .bz2, .xz)."""
+    patterns = [f"*{s}{c}" for s in suffixes for c in ("", ".gz", ".bz2", ".xz")]
+    return f"{label} ({' '.join(patterns)});;All files (*)"
+
+
 VECTOR_FORMATS: tuple[tuple[str, str | None, str], ...] = (
-    ("Detect from the file", None, "Vectors (*.txt *.vec *.bin *.tsv *.gz);;All files (*)"),
-    ("word2vec text", "word2vec-text", "word2vec text (*.txt *.w2v);;All files (*)"),
-    ("word2vec binary", "word2vec-binary", "word2vec binary (*.bin);;All files (*)"),
-    ("GloVe", "glove", "GloVe (*.txt);;All files (*)"),
-    ("fastText .vec", "fasttext-vec", "fastText (*.vec);;All files (*)"),
+    ("Detect from the file", None, _filter("Vectors", ".txt", ".vec", ".bin", ".tsv")),
+    ("word2vec text", "word2vec-text", _filter("word2vec text", ".txt", ".w2v")),
+    ("word2vec binary", "word2vec-binary", _filter("word2vec binary", ".bin")),
+    ("GloVe", "glove", _filter("GloVe", ".txt")),
+    ("fastText .vec", "fasttext-vec", _filter("fastText", ".vec")),
     ("TensorFlow projector TSV", "tf-projector", "Projector vectors (*.tsv);;All files (*)"),
 )
 FORMAT_LABELS = {name: label for label, name, _ in VECTOR_FORMATS if name is not None}

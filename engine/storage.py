@@ -41,6 +41,7 @@ from typing import IO, Any, BinaryIO, Literal
 
 import numpy as np
 
+from engine import compressed
 from engine.errors import EngineError
 from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
 from engine.spaces.embedding_space import EmbeddingSpace
@@ -109,8 +110,9 @@ def _writing(path: Path) -> Iterator[None]:
 
 
 def _open_read(path: Path) -> BinaryIO:
+    """``path`` for binary reading; ``.gz``/``.bz2``/``.xz`` files come decompressed."""
     try:
-        return open(path, "rb")
+        return compressed.open_binary(path)
     except FileNotFoundError:
         raise _err(path, None, "no such file.", _READ_HINT) from None
     except IsADirectoryError:
@@ -120,7 +122,7 @@ def _open_read(path: Path) -> BinaryIO:
 
 
 def _read_bytes(path: Path) -> bytes:
-    with _open_read(path) as f:
+    with _open_read(path) as f, compressed.reading(path):
         return f.read()
 
 
@@ -708,7 +710,8 @@ def _text_lines(
     for lineno, raw in enumerate(f, 1):
         if lineno % _CHUNK_ROWS == 0:
             cancel.raise_if_cancelled()
-            progress(Progress(offset / size, f"Reading {path.name}", {"lines": lineno}))
+            progress(Progress(min(compressed.consumed(f) / size, 1.0), f"Reading {path.name}",
+                              {"lines": lineno}))
         skip = 3 if lineno == 1 and raw.startswith(codecs.BOM_UTF8) else 0
         try:
             text = raw[skip:].decode("utf-8") if skip else raw.decode("utf-8")
@@ -834,7 +837,7 @@ def _read_word_text(
 ) -> EmbeddingSpace:
     path = Path(path)
     _check_limit(limit)
-    with _open_read(path) as f, _overflow_checked_later():
+    with _open_read(path) as f, _overflow_checked_later(), compressed.reading(path):
         lines = _text_lines(path, f, progress, cancel)
         first = next(lines, None)
         if first is None:
@@ -1005,12 +1008,21 @@ def import_word2vec_binary(
     """
     path = Path(path)
     _check_limit(limit)
-    with _open_read(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size == 0:
+    if compressed.compression_of(path):
+        # No mmap through a decompressor: the whole file is decompressed into memory.
+        data = _read_bytes(path)
+        if not data:
             raise _empty_file(path)
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            words, vectors = _parse_word2vec_binary(path, data, size, limit, progress, cancel)
+        words, vectors = _parse_word2vec_binary(path, data, len(data), limit, progress,
+                                                cancel)
+    else:
+        with _open_read(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                raise _empty_file(path)
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                words, vectors = _parse_word2vec_binary(path, data, size, limit, progress,
+                                                        cancel)
     progress(Progress(1.0, f"Read {len(words):,} vectors from {path.name}"))
     return EmbeddingSpace(tuple(words), vectors, {}, "words",
                           {"source": str(path), "source_format": "word2vec-binary"})
@@ -1018,7 +1030,7 @@ def import_word2vec_binary(
 
 def _parse_word2vec_binary(
     path: Path,
-    data: mmap.mmap,
+    data: mmap.mmap | bytes,
     size: int,
     limit: int | None,
     progress: ProgressCallback,
@@ -1179,7 +1191,8 @@ def import_tf_projector(
     matrix: _MatrixBuilder | None = None
     n = 0
     truncated = False
-    with _open_read(vectors_path) as f, _overflow_checked_later():
+    with _open_read(vectors_path) as f, _overflow_checked_later(), \
+            compressed.reading(vectors_path):
         for line, text in _text_lines(vectors_path, f, progress, cancel):
             if limit is not None and n >= limit:
                 truncated = True
@@ -1337,12 +1350,12 @@ def detect_format(path: PathLike) -> Format:
             f"{path} is a folder holding neither {MANIFEST_FILE} nor vectors.tsv.",
             "Pick a saved space folder, or the vectors file itself.",
         )
-    suffix = path.suffix.lower()
+    suffix = compressed.inner_suffix(path)  # vectors.bin.gz holds word2vec binary
     if suffix == ".bin":
         return "word2vec-binary"
     if suffix == ".tsv":
         return "tf-projector"
-    with _open_read(path) as f:
+    with _open_read(path) as f, compressed.reading(path):
         head = f.read(4096)
     first, _, rest = head.partition(b"\n")
     if _looks_like_count_dim(first):

@@ -483,8 +483,8 @@ class TrainingPanel(QWidget):
         self._suggest_output()
 
     def _on_corpus_file_button_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Corpus text file", "",
-                                              "Text (*.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Corpus text file", "", "Text (*.txt *.txt.gz *.txt.bz2 *.txt.xz);;All files (*)")
         if path:
             self.set_corpus(path)
 

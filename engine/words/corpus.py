@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from engine import compressed
 from engine.errors import EngineError
 from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
 from engine.paths import cache_dir
@@ -833,7 +834,8 @@ def is_built_corpus(path: Path) -> bool:
 
 
 def _looks_binary(path: Path) -> bool:
-    with path.open("rb") as fh:
+    """NUL bytes in the first few KiB (after decompressing a .gz/.bz2/.xz file)."""
+    with compressed.open_binary(path) as fh, compressed.reading(path):
         return b"\0" in fh.read(_SNIFF_BYTES)
 
 
@@ -859,6 +861,10 @@ def _corpus_files(path: Path, warnings: list[str] | None) -> list[Path]:
         except OSError as e:
             if warnings is not None:
                 warnings.append(f"{f}: skipped, cannot be read ({e.strerror})")
+            continue
+        except EngineError as e:  # a damaged .gz/.bz2/.xz file
+            if warnings is not None:
+                warnings.append(f"skipped: {e.message}")
             continue
         if binary:
             if warnings is not None:
@@ -938,13 +944,12 @@ def iter_corpus_sentences(
         notify(finished / total, f"reading {f.name}")
         fast = is_built_corpus(f)
         bad_lines = [0]
-        done = finished
-        with f.open("rb") as fh:
+        with compressed.open_binary(f) as fh, compressed.reading(f):
             for n, (lineno, column, raw) in enumerate(_line_pieces(fh)):
-                done += len(raw)
                 if n % 4096 == 0 or len(raw) > 65536:
                     cancel.raise_if_cancelled()
-                    notify(done / total, f"reading {f.name}")
+                    done = finished + compressed.consumed(fh)  # bytes on disk
+                    notify(min(done / total, 1.0), f"reading {f.name}")
                 if fast:
                     tokens = raw.decode("utf-8", "replace").split()
                     if tokens:
