@@ -51,9 +51,9 @@ class Engine:
     def device(self) -> str:
         """CUDA when torch sees a GPU, else CPU; decided once (importing torch is slow)."""
         if self._device is None:
-            import torch
+            from engine.device import cuda_available
 
-            self._device = "cuda" if torch.cuda.is_available() else "cpu"
+            self._device = "cuda" if cuda_available() else "cpu"
         return self._device
 
     # ---- spaces --------------------------------------------------------------------

@@ -51,9 +51,9 @@ METRIC_PENS = {"analogy": "#1f77b4", "simlex999": "#d62728", "wordsim353": "#2ca
 # Imported by the trainer on the engine's lane; importing torch holds the GIL for ~0.2 s
 # (its shared libraries load) and adds ~190k objects that every full garbage collection
 # then scans: measured 115-170 ms stalls of the GUI thread per evaluation on 2 cores.
-HEAVY_MODULES = ("torch", "numba", "engine.words.sgns_numba", "engine.words.evaluate",
-                 "engine.words.corpus", "engine.storage",
-                 "scipy.stats")
+# Without an NVIDIA driver the trainer is numba and never imports torch (engine.device).
+HEAVY_MODULES = ("numba", "engine.words.sgns_numba", "engine.words.evaluate",
+                 "engine.words.corpus", "engine.storage", "scipy.stats")
 _runtime_ready = threading.Event()
 _runtime_lock = threading.Lock()
 
@@ -65,7 +65,10 @@ def prepare_training_runtime() -> None:
     with _runtime_lock:
         if _runtime_ready.is_set():
             return
-        for name in HEAVY_MODULES:
+        from engine.device import nvidia_driver_present
+
+        names = HEAVY_MODULES if nvidia_driver_present() is False else ("torch", *HEAVY_MODULES)
+        for name in names:
             try:
                 importlib.import_module(name)
             except ImportError:  # torch is optional on a CPU-only set-up

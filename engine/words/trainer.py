@@ -81,9 +81,9 @@ class SkipGramSettings:
         """(device, backend) actually used: CUDA when present (torch), else numba on CPU."""
         device = self.device
         if device in ("auto", "cuda"):
-            import torch
+            from engine.device import cuda_available
 
-            if torch.cuda.is_available():
+            if cuda_available():
                 device = "cuda"
             elif device == "cuda":
                 raise EngineError(
