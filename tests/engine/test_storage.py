@@ -137,7 +137,7 @@ def test_keys_with_tabs_or_line_breaks_are_refused(tmp_path, bad):
 def test_overwrite_swaps_in_the_new_space_and_leaves_no_temp_folders(tmp_path, monkeypatch,
                                                                      exchange):
     if not exchange:
-        monkeypatch.setattr(storage.native, "_rename_exchange", lambda a, b: False)
+        monkeypatch.setattr(storage.atomic, "_rename_exchange", lambda a, b: False)
     save_space(make_space(("a", "b")), tmp_path / "s")
     save_space(make_space(("x", "y", "z")), tmp_path / "s")
     assert load_space(tmp_path / "s").keys == ("x", "y", "z")
@@ -319,7 +319,7 @@ def test_limit_keeps_the_first_vectors(tmp_path):
 
 
 def test_cancel_stops_an_import(tmp_path, monkeypatch):
-    monkeypatch.setattr(storage.native, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(storage._text, "_CHUNK_ROWS", 2)
     export_vectors(make_space(("a", "b", "c", "d")), tmp_path / "v.txt", "word2vec-text")
     token = CancelToken()
     token.cancel()
