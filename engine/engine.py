@@ -208,9 +208,11 @@ TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
 PROJECTION_REQUESTS = (api.Project,)
-# k-means of a whole vocabulary, or the neighbourhood of a lasso's thousand words, takes
-# seconds: too long to hold up a query, and it must not wait minutes behind a UMAP.
-ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf)
+# k-means of a whole vocabulary, the neighbourhood of a lasso's thousand words, an
+# evaluation (2-3 s) or reading/writing a large vector file takes seconds: too long to
+# hold up a neighbours query, and none of them must wait minutes behind a UMAP.
+ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf, api.Evaluate, api.ImportVectors,
+                     api.ExportVectors)
 
 
 def lane_of(request: Any) -> str:

@@ -138,3 +138,37 @@ def test_a_running_projection_does_not_hold_up_queries(engine_with_space):
     finally:
         release.set()
         thread.shutdown()
+
+
+@pytest.mark.parametrize("slow_request", [
+    lambda path: api.Evaluate(space=path),
+    lambda path: api.ExportVectors(path.parent / "out.txt", "word2vec-text", path),
+], ids=["evaluate", "export"])
+def test_a_running_evaluation_or_export_does_not_hold_up_queries(engine_with_space,
+                                                                 slow_request):
+    engine, path = engine_with_space
+    started, release = threading.Event(), threading.Event()
+
+    class SlowFiles(Engine):
+        def _handle_Evaluate(self, r, progress, cancel):
+            started.set()
+            release.wait(5)
+            return "evaluated"
+
+        _handle_ExportVectors = _handle_Evaluate
+
+    slow = SlowFiles()
+    slow.remember(path, engine.space(path))
+    thread = EngineThread(slow)
+    try:
+        long_job, query = Recorder(), Recorder()
+        thread.submit(slow_request(path), long_job.callbacks())
+        assert started.wait(5)
+        thread.submit(api.Neighbours("w1", space=path), query.callbacks())
+        assert query.done.wait(5), "the neighbours query waited behind the long job"
+        assert query.events[0][0] == "finished"
+        release.set()
+        assert long_job.done.wait(5)
+    finally:
+        release.set()
+        thread.shutdown()
