@@ -62,8 +62,11 @@ def test_defaults_are_the_skipgram_defaults(qtbot):
         qtbot.addWidget(panel)
         want = SkipGramSettings()
         got = panel.settings()
-        for name in ("dim", "window", "negative", "epochs", "min_count", "sample", "seed"):
+        for name in ("dim", "window", "negative", "epochs", "min_count", "sample", "seed",
+                     "output_weight"):
             assert getattr(got, name) == getattr(want, name), name
+        panel.output_weight.setValue(0.5)  # the default space's input + 0.5 x output
+        assert panel.settings().output_weight == 0.5
         assert panel.corpus() is None
         assert panel.output().parts[-2:] == ("spaces", "default-corpus")
         panel.set_corpus("/somewhere/my notes.txt")
