@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -44,6 +45,7 @@ from engine.errors import EngineError
 from engine.paths import DEFAULT_WORD_SPACE
 
 STATUS_SECONDS = 10
+FOLLOW_INTERVAL_S = 1.0  # the view opens a training run's epochs at most this often
 
 
 class MainWindow(QMainWindow):
@@ -224,6 +226,8 @@ class MainWindow(QMainWindow):
         # A result already queued for the GUI thread must not start a follow-up job on
         # the shut-down client.
         self._load_job = self._project_job = None
+        self._follow_timer.stop()
+        self._follow_path = None
         if self.settings is not None:
             self.settings.save_window(self)
             self.settings.sync()
@@ -239,6 +243,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.training_panel, "Training")
         self.training_panel.status_message.connect(self._on_training_panel_status_message)
         self.training_panel.epoch_published.connect(self._on_training_panel_epoch_published)
+        self._follow_path: Path | None = None
+        self._followed_at = 0.0  # time.monotonic() when the view last opened an epoch
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setSingleShot(True)
+        self._follow_timer.timeout.connect(self._on_follow_timer_timeout)
         self.ready.connect(self.training_panel.warm_up)  # after the first plot, not before
 
     def show_tab(self, name: str) -> None:
@@ -258,7 +267,20 @@ class MainWindow(QMainWindow):
         self.show_message(message)
 
     def _on_training_panel_epoch_published(self, _epoch: int, path: Path) -> None:
-        if self.training_panel.follow.isChecked():
+        # Epochs of a small corpus end many times a second; opening each one would keep
+        # the GUI thread busy. The view follows at most once a second and always ends on
+        # the newest epoch's space.
+        if not self.training_panel.follow.isChecked():
+            return
+        self._follow_path = path
+        if not self._follow_timer.isActive():
+            since = time.monotonic() - self._followed_at
+            self._follow_timer.start(max(0, round(1000 * (FOLLOW_INTERVAL_S - since))))
+
+    def _on_follow_timer_timeout(self) -> None:
+        path, self._follow_path = self._follow_path, None
+        if path is not None and self.training_panel.follow.isChecked():
+            self._followed_at = time.monotonic()
             self.open_space(path)
 
     # ---- menus, shortcuts, settings, import/export (app/dialogs.py, app/settings.py) --
