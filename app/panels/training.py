@@ -148,6 +148,8 @@ class TrainingPanel(QWidget):
         self.loss_y: list[float] = []
         self._loss_drawn_at = 0.0  # time.monotonic() of the last redraw of the loss curve
         self._loss_epoch: int | None = None
+        self._metrics_drawn_at = 0.0
+        self._metrics_pending = False
         self.metrics: dict[int, dict[str, float]] = {}
 
         self._build_widgets()
@@ -424,6 +426,8 @@ class TrainingPanel(QWidget):
     def _end_training(self, outcome: str, text: str, error: bool = False) -> None:
         self._train_job = None
         self.loss_curve.setData(self.loss_x, self.loss_y)  # the points not yet drawn
+        if self._metrics_pending:
+            self._draw_metrics()
         self.progress.setRange(0, 1000)
         if outcome == "finished":
             self.progress.setValue(1000)
@@ -488,6 +492,20 @@ class TrainingPanel(QWidget):
 
     def _show_metrics(self, epoch: int, summary: dict[str, float]) -> None:
         self.metrics[epoch] = summary
+        # Like the loss curve: redrawn at most once a second while training runs (a tiny
+        # corpus ends several epochs a second), and always once it has ended.
+        now = time.monotonic()
+        if self._train_job is not None and now - self._metrics_drawn_at < LOSS_REDRAW_SECONDS:
+            self._metrics_pending = True
+        else:
+            self._draw_metrics()
+            self._metrics_drawn_at = now
+        self.metrics_shown.emit(epoch, summary)
+
+    def _draw_metrics(self) -> None:
+        self._metrics_pending = False
+        if not self.metrics:
+            return
         epochs = sorted(self.metrics)
         for name, curve in self.metric_curves.items():
             # Spearman's rho is NaN while fewer than three pairs are in the vocabulary.
@@ -496,7 +514,6 @@ class TrainingPanel(QWidget):
             curve.setData([e for e, _ in points], [y for _, y in points])
         step = max(1, math.ceil(max(epochs) / 10))  # whole epochs on the axis
         self.metrics_plot.getAxis("bottom").setTickSpacing(step, step)
-        self.metrics_shown.emit(epoch, summary)
 
     # ---- slots -----------------------------------------------------------------------
     def _on_corpus_group_toggled(self, *_: Any) -> None:
