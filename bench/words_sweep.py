@@ -78,6 +78,13 @@ def prepare_sources(out: Path) -> None:
         arrays[source["name"] + "_raw"] = np.int64(sum(len(line.split()) for line in part))
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, **arrays)
+    # The GPU machine has no gensim: its evaluation files travel in the same folder.
+    import shutil
+
+    from engine.words.evaluate import gensim_test_data
+
+    for name in ("questions-words.txt", "simlex999.txt", "wordsim353.tsv"):
+        shutil.copy(gensim_test_data(name), out.parent / name)
 
 
 def weighted_corpus(z, repeats) -> EncodedCorpus:
