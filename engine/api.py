@@ -150,8 +150,9 @@ class SpaceLoaded:
 @dataclass(frozen=True, eq=False)
 class Clusters:
     """``labels[i]`` (0 = the largest cluster) for the space's ``i``-th key; ``sizes`` and
-    ``top_words`` (each cluster's most frequent keys) per cluster; ``inertia`` is the sum
-    of ``1 - cos`` to the centroids; ``elapsed`` is 0 for an answer from the cache."""
+    ``top_words`` (names: typical frequent keys, see ``clustering.typical_words``) per
+    cluster; ``inertia`` is the sum of ``1 - cos`` to the centroids; ``elapsed`` is 0 for
+    an answer from the cache."""
 
     labels: Any  # np.ndarray of int32, one per key
     k: int

@@ -127,7 +127,7 @@ class Engine:
     def _handle_Cluster(self, r: api.Cluster, progress, cancel) -> api.Clusters:
         from dataclasses import replace
 
-        from engine.clustering import spherical_kmeans, top_words
+        from engine.clustering import spherical_kmeans, typical_words
 
         space = self.space(r.space)
         with self._lock:
@@ -139,7 +139,8 @@ class Engine:
         sizes = np.bincount(result.labels, minlength=r.k)
         answer = api.Clusters(result.labels, r.k, r.seed, result.inertia, result.iterations,
                               tuple(int(s) for s in sizes),
-                              top_words(space.keys, result.labels, r.k), result.elapsed)
+                              typical_words(space.keys, space.unit_vectors, result.labels,
+                                            r.k), result.elapsed)
         with self._lock:
             answers = self._clusterings.setdefault(space, {})
             if len(answers) >= _CLUSTERINGS_PER_SPACE:

@@ -248,7 +248,7 @@ class AppearanceBar(QWidget):
         if clusters.k > MAX_LEGEND_CLUSTERS:
             entries.append(f"… and {clusters.k - MAX_LEGEND_CLUSTERS} smaller clusters")
         legend = (f"<b>{clusters.k} k-means clusters</b> (cosine; each named by its most "
-                  f"frequent words, with its size): " + " &nbsp; ".join(entries))
+                  f"typical common words, with its size): " + " &nbsp; ".join(entries))
         self._apply(_rgba(rgb), legend)
 
     def _apply_frequency(self, counts: list[Any], rows: np.ndarray) -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine import api
-from engine.clustering import neighbourhood, spherical_kmeans, top_words
+from engine.clustering import neighbourhood, spherical_kmeans, top_words, typical_words
 from engine.engine import Engine, EngineThread, JobCallbacks, lane_of
 from engine.errors import EngineError
 from engine.jobs import Cancelled, CancelToken
@@ -74,6 +74,18 @@ def test_top_words_are_each_clusters_first_keys():
     keys = ("a", "b", "c", "d", "e", "f")
     labels = np.array([1, 0, 1, 1, 0, 1])
     assert top_words(keys, labels, 2, per_cluster=2) == (("b", "e"), ("a", "c"))
+
+
+def test_typical_words_are_frequent_members_nearest_the_clusters_direction():
+    # cluster 0: "edge" is the most frequent but off-centre; "core" sits on the mean
+    keys = ("edge", "core", "mid", "far", "other")
+    vectors = np.array([[1.0, 0.9], [1.0, 0.05], [1.0, -0.3], [1.0, -0.8], [-1.0, 0.0]])
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = np.array([0, 0, 0, 0, 1])
+    assert typical_words(keys, unit, labels, 2, per_cluster=2) == (("core", "mid"),
+                                                                   ("other",))
+    # only the `among` most frequent members are candidates
+    assert typical_words(keys, unit, labels, 2, per_cluster=1, among=1)[0] == ("edge",)
 
 
 @pytest.fixture
