@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.spaces.embedding_space import EmbeddingSpace
+from engine.words.default_space import demo_results
 from engine.words.trainer import EncodedCorpus, SkipGramSettings, SkipGramTrainer
 from engine.words.vocab import SENTENCE_BREAK, Vocabulary
 
@@ -51,10 +52,6 @@ UPDATE_VARIANTS = [
     ("batch 32768 cap 256", (1, 1, 1, 1), {"update_cap": 256.0}),
     ("batch 8192 cap 16", (1, 1, 1, 1), {"batch_pairs": 8192, "update_cap": 16.0}),
 ]
-
-DEMOS = [("rome", "italy", "germany", "berlin"), ("paris", "france", "germany", "berlin"),
-         ("king", "man", "woman", "queen")]
-
 
 def prepare_sources(out: Path) -> None:
     """Encode the default corpus one source at a time with the full corpus's vocabulary.
@@ -104,23 +101,6 @@ def weighted_corpus(z, repeats) -> EncodedCorpus:
     return EncodedCorpus(vocab, new, "sweep-" + "-".join(map(str, repeats)), "carried")
 
 
-def demo_ranks(space: EmbeddingSpace) -> dict[str, object]:
-    unit, index = space.unit_vectors, space.key_to_index
-    out: dict[str, object] = {}
-    for a, b, c, want in DEMOS:
-        if any(w not in index for w in (a, b, c, want)):
-            out[f"{a}-{b}+{c}"] = None
-            continue
-        target = unit[index[a]] - unit[index[b]] + unit[index[c]]
-        scores = unit @ (target / np.linalg.norm(target))
-        scores[[index[a], index[b], index[c]]] = -np.inf
-        order = np.argsort(-scores)
-        rank = int(np.nonzero(order == index[want])[0][0]) + 1
-        out[f"{a}-{b}+{c}"] = {"rank_of_" + want: rank,
-                               "top5": [space.keys[i] for i in order[:5]]}
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.words_sweep", description=__doc__)
     parser.add_argument("--prepare", type=Path, default=None,
@@ -163,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             vectors = trainer.syn0 + np.float32(weight) * trainer.syn1
             space = EmbeddingSpace(corpus.vocab.words, vectors)
             run[label] = {k: round(v, 4) for k, v in evaluate_space(space).summary().items()}
-            run[label]["demos"] = demo_ranks(space)
+            run[label]["demos"] = demo_results(space)
         runs.append(run)
         print(json.dumps(run), flush=True)
         (args.out / f"sweep-{args.set}.json").write_text(json.dumps(
