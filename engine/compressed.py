@@ -42,16 +42,6 @@ def inner_suffix(path: Path | str) -> str:
     return path.suffix.lower()
 
 
-class _Position:
-    """Remembers the raw file, so ``consumed`` can report compressed bytes read."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
-
-    def __call__(self) -> int:
-        return self.raw.tell()
-
-
 def open_binary(path: Path | str) -> BinaryIO:
     """``path`` opened for binary reading, decompressed on the fly when its suffix says
     so. The caller closes it (closing it closes the raw file too)."""
@@ -64,8 +54,7 @@ def open_binary(path: Path | str) -> BinaryIO:
     if kind is None:
         return raw
     stream = _OPENERS[kind](fileobj=raw) if kind == ".gz" else _OPENERS[kind](raw)
-    stream._raw_position = _Position(raw)  # type: ignore[attr-defined]
-    stream._raw_file = raw  # type: ignore[attr-defined]
+    stream._raw_file = raw  # type: ignore[attr-defined]  # for consumed()
     original_close = stream.close
 
     def close() -> None:
@@ -80,8 +69,7 @@ def open_binary(path: Path | str) -> BinaryIO:
 
 def consumed(f: BinaryIO) -> int:
     """Bytes of the file on disk read so far (compressed bytes for a compressed file)."""
-    position = getattr(f, "_raw_position", None)
-    return position() if position is not None else f.tell()
+    return getattr(f, "_raw_file", f).tell()
 
 
 def damaged(path: Path | str, where: str = "") -> EngineError:
