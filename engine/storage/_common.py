@@ -46,6 +46,14 @@ def _utf8_error(path: Path, line: int, byte_offset: int) -> EngineError:
     )
 
 
+def _decode_utf8(path: Path, data: bytes, encoding: str = "utf-8") -> str:
+    """``data`` as text; bad UTF-8 is an error naming its line and byte offset."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise _utf8_error(path, data.count(b"\n", 0, e.start) + 1, e.start) from None
+
+
 def _empty_file(path: Path) -> EngineError:
     return _err(path, 1, "the file is empty.", "Pick a file that holds vectors.")
 

@@ -31,11 +31,11 @@ from engine.storage._common import (
     _REEXPORT_HINT,
     PathLike,
     _check_keys,
+    _decode_utf8,
     _err,
     _is_bool,
     _is_int,
     _read_bytes,
-    _utf8_error,
 )
 from engine.storage.atomic import (
     _fsync_dir,
@@ -344,10 +344,9 @@ def _load_space_once(directory: Path) -> EmbeddingSpace:
 
 def _parse_manifest(path: Path, data: bytes) -> dict[str, Any]:
     hint = "The manifest was edited or damaged; save the space again."
+    text = _decode_utf8(path, data)
     try:
-        manifest = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise _utf8_error(path, data.count(b"\n", 0, e.start) + 1, e.start) from None
+        manifest = json.loads(text)
     except json.JSONDecodeError as e:
         raise _err(path, e.lineno, f"not valid JSON ({e.msg}).", hint) from None
     if not isinstance(manifest, dict) or manifest.get("format") != NATIVE_FORMAT:
@@ -416,11 +415,7 @@ def _parse_vectors(path: Path, data: bytes, manifest: Mapping[str, Any]) -> np.n
 def _parse_keys(
     path: Path, data: bytes, manifest: Mapping[str, Any]
 ) -> tuple[list[str], dict[str, list[Any]]]:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise _utf8_error(path, data.count(b"\n", 0, e.start) + 1, e.start) from None
-    lines = text.split("\n")
+    lines = _decode_utf8(path, data).split("\n")
     if lines[-1] == "":
         lines.pop()
     names = list(manifest["columns"])

@@ -17,11 +17,11 @@ from engine.storage._common import (
     PathLike,
     _check_export_keys,
     _check_limit,
+    _decode_utf8,
     _empty_file,
     _err,
     _open_read,
     _read_bytes,
-    _utf8_error,
 )
 from engine.storage._text import (
     _float_rows,
@@ -126,11 +126,7 @@ def _read_projector_metadata(
     data = _read_bytes(path)
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise _utf8_error(path, data.count(b"\n", 0, e.start) + 1, e.start) from None
-    lines = text.split("\n")
+    lines = _decode_utf8(path, data).split("\n")
     if lines[-1] == "":
         lines.pop()
     lines = [x.removesuffix("\r") for x in lines]

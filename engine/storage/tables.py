@@ -16,10 +16,10 @@ from engine.spaces.embedding_space import EmbeddingSpace
 from engine.storage._common import (
     _FLOAT32_DIGITS,
     PathLike,
+    _decode_utf8,
     _empty_file,
     _err,
     _read_bytes,
-    _utf8_error,
 )
 from engine.storage.atomic import _writing, atomic_writer
 
@@ -83,10 +83,7 @@ def load_coordinates_csv(
     N x 3 float32 array. With ``space``, every word must be one of its keys."""
     path = Path(path)
     data = _read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise _utf8_error(path, data.count(b"\n", 0, e.start) + 1, e.start) from None
+    text = _decode_utf8(path, data, "utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
