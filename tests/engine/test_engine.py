@@ -113,51 +113,26 @@ def test_cancelled_exception_is_not_an_error():
     assert not issubclass(Cancelled, EngineError)
 
 
-def test_a_running_projection_does_not_hold_up_queries(engine_with_space):
+@pytest.mark.parametrize("slow_request", [
+    lambda path: api.Project(space=path),
+    lambda path: api.Evaluate(space=path),
+    lambda path: api.ExportVectors(path.parent / "out.txt", "word2vec-text", path),
+], ids=["projection", "evaluate", "export"])
+def test_a_long_job_does_not_hold_up_queries(engine_with_space, slow_request):
+    # UMAP takes minutes, an evaluation or a large export seconds: each runs on a lane
+    # of its own, never the queries lane.
     engine, path = engine_with_space
     started, release = threading.Event(), threading.Event()
 
-    class SlowProjection(Engine):
+    class SlowEngine(Engine):
         def _handle_Project(self, r, progress, cancel):
             started.set()
             release.wait(5)
-            return "projection"
+            return "done"
 
-    slow = SlowProjection()
-    slow.remember(path, engine.space(path))
-    thread = EngineThread(slow)
-    try:
-        projection, query = Recorder(), Recorder()
-        thread.submit(api.Project(space=path), projection.callbacks())
-        assert started.wait(5)
-        thread.submit(api.Neighbours("w1", space=path), query.callbacks())
-        assert query.done.wait(5), "the neighbours query waited behind the projection"
-        assert query.events[0][0] == "finished"
-        release.set()
-        assert projection.done.wait(5)
-    finally:
-        release.set()
-        thread.shutdown()
+        _handle_Evaluate = _handle_ExportVectors = _handle_Project
 
-
-@pytest.mark.parametrize("slow_request", [
-    lambda path: api.Evaluate(space=path),
-    lambda path: api.ExportVectors(path.parent / "out.txt", "word2vec-text", path),
-], ids=["evaluate", "export"])
-def test_a_running_evaluation_or_export_does_not_hold_up_queries(engine_with_space,
-                                                                 slow_request):
-    engine, path = engine_with_space
-    started, release = threading.Event(), threading.Event()
-
-    class SlowFiles(Engine):
-        def _handle_Evaluate(self, r, progress, cancel):
-            started.set()
-            release.wait(5)
-            return "evaluated"
-
-        _handle_ExportVectors = _handle_Evaluate
-
-    slow = SlowFiles()
+    slow = SlowEngine()
     slow.remember(path, engine.space(path))
     thread = EngineThread(slow)
     try:
