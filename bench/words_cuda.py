@@ -4,6 +4,11 @@ Runs on a GPU machine that has only torch and numpy (no numba, gensim or Debian 
 the corpus is encoded on the CPU machine first and carried over as one .npz.
 
     python -m bench.words_cuda --encoded data/encoded.npz --epochs 5 --out OUT_DIR
+    python -m bench.words_cuda --encoded data/encoded.npz --backends triton torch \
+        --programs 1024 4096 16384 --evaluate --out OUT_DIR
+
+Backends: triton (the numba kernel's pair-by-pair SGD, Hogwild over GPU programs; the
+default on CUDA) and torch (batched SGD; --batch-pairs and --update-caps vary it).
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.words_cuda", description=__doc__)
     parser.add_argument("--encoded", type=Path, required=True)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--backends", nargs="+", default=["triton"],
+                        choices=["triton", "torch"])
+    parser.add_argument("--programs", type=int, nargs="+", default=[4096],
+                        help="triton: programs running at once")
     parser.add_argument("--batch-pairs", type=int, nargs="+", default=[32768])
     parser.add_argument("--update-caps", type=float, nargs="+", default=[64.0])
     parser.add_argument("--evaluate", action="store_true",
@@ -37,9 +46,15 @@ def main(argv: list[str] | None = None) -> int:
         corpus = EncodedCorpus(vocab, z["ids"], "carried", str(args.encoded))
     args.out.mkdir(parents=True, exist_ok=True)
     runs = []
-    for batch, cap in [(b, c) for b in args.batch_pairs for c in args.update_caps]:
-        settings = SkipGramSettings(epochs=args.epochs, device="cuda", batch_pairs=batch,
-                                    update_cap=cap)
+    variants = []
+    for backend in args.backends:
+        if backend == "triton":
+            variants += [{"backend": "triton", "programs": p} for p in args.programs]
+        else:
+            variants += [{"backend": "torch", "batch_pairs": b, "update_cap": c}
+                         for b in args.batch_pairs for c in args.update_caps]
+    for variant in variants:
+        settings = SkipGramSettings(epochs=args.epochs, device="cuda", **variant)
         trainer = SkipGramTrainer(corpus, settings)
         torch.cuda.synchronize()
         t0 = time.perf_counter()
@@ -47,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.cuda.synchronize()
         seconds = time.perf_counter() - t0
         rate = vocab.total_raw_tokens * args.epochs / seconds
-        run = {"batch_pairs": batch, "update_cap": cap, "train_seconds": round(seconds, 2),
+        run = {**variant, "train_seconds": round(seconds, 2),
                "raw_tokens_per_second": round(rate)}
         if args.evaluate:
             from engine.words.evaluate import evaluate_space

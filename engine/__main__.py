@@ -236,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="publish input + W x output vectors (Levy et al. 2015's w+c); 0: input")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--backend", choices=["auto", "numba", "torch"], default="auto")
+    p.add_argument("--backend", choices=["auto", "numba", "triton", "torch"], default="auto",
+                   help="auto: numba on the CPU, triton on CUDA (torch where triton is missing)")
     p.add_argument("--no-resume", action="store_true",
                    help="start afresh even if OUT holds a matching checkpoint")
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import json
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +35,12 @@ from engine.words.vocab import (
     noise_table,
 )
 
+BACKENDS = ("auto", "numba", "triton", "torch")
+
+
+def triton_available() -> bool:
+    return importlib.util.find_spec("triton") is not None
+
 
 @dataclass(frozen=True)
 class SkipGramSettings:
@@ -49,11 +57,15 @@ class SkipGramSettings:
     seed: int = 1
     threads: int = 2
     device: str = "auto"  # auto | cpu | cuda
-    backend: str = "auto"  # auto | numba | torch (numba is the faster CPU path)
-    share_negatives: bool = True  # one negative set per centre word (both backends)
+    # auto | numba | triton | torch. auto is numba on the CPU (the faster CPU path) and
+    # triton on CUDA (numba's algorithm on the GPU); torch is batched SGD, the fallback
+    # where triton is missing.
+    backend: str = "auto"
+    share_negatives: bool = True  # one negative set per centre word (numba and torch)
     chunk_tokens: int = 40_000  # numba: tokens per thread task (cancel granularity)
     batch_pairs: int = 32768  # torch: pairs per SGD step (measured best on an H100)
     update_cap: float = 64.0  # torch: a row's updates are summed up to this many per batch
+    programs: int = 4096  # triton: GPU programs training their own stretch at once
     # Published vectors are input + output_weight * output vectors. Adding the context
     # (output) vectors is Levy, Goldberg & Dagan 2015's "w + c": it folds second-order
     # similarity into each word. 0 publishes the input vectors alone, as word2vec does.
@@ -71,7 +83,8 @@ class SkipGramSettings:
             (self.threads >= 1, "--threads must be at least 1"),
             (self.output_weight >= 0, "--output-weight must not be negative"),
             (self.device in ("auto", "cpu", "cuda"), "--device must be auto, cpu or cuda"),
-            (self.backend in ("auto", "numba", "torch"), "--backend must be auto/numba/torch"),
+            (self.backend in BACKENDS, "--backend must be " + "/".join(BACKENDS)),
+            (self.programs >= 1, "--programs must be at least 1"),
         ]
         for ok, message in checks:
             if not ok:
@@ -94,9 +107,17 @@ class SkipGramSettings:
                 device = "cpu"
         backend = self.backend
         if backend == "auto":
-            backend = "torch" if device == "cuda" else "numba"
+            backend = ("triton" if triton_available() else "torch") if device == "cuda" else "numba"
         if backend == "numba" and device == "cuda":
-            raise EngineError("The numba backend runs on the CPU only.", "Use --backend torch.")
+            raise EngineError("The numba backend runs on the CPU only.",
+                              "Use --backend triton or torch.")
+        if backend == "triton":
+            if not triton_available():
+                raise EngineError("The triton backend needs the triton package.",
+                                  "CUDA builds of torch bring it; or use --backend torch.")
+            if device != "cuda" and not os.environ.get("TRITON_INTERPRET"):
+                raise EngineError("The triton backend runs on a CUDA GPU.",
+                                  "Use --backend numba on the CPU.")
         return device, backend
 
     def to_json(self) -> dict[str, Any]:
@@ -232,7 +253,7 @@ class SkipGramTrainer:
         state = json.loads(state_file.read_text())
         # These settings do not change what the saved matrices mean, so a checkpoint made
         # with other values still resumes.
-        free = ("epochs", "threads", "device", "backend", "output_weight")
+        free = ("epochs", "threads", "device", "backend", "output_weight", "programs")
         same = {k: v for k, v in state["settings"].items() if k not in free}
         mine = {k: v for k, v in self.settings.to_json().items() if k in same}
         if (same != mine or state["corpus_sha256"] != self.corpus.fingerprint
@@ -357,16 +378,24 @@ class SkipGramTrainer:
         return run
 
     def _torch_epoch_runner(self):
-        from engine.words.sgns_torch import TorchSkipGram
-
         s = self.settings
         ids = self.corpus.ids
         words = ids >= 0
         sentence_of = np.cumsum(ids == SENTENCE_BREAK)[words].astype(np.int64)
         token_ids = ids[words]
-        model = TorchSkipGram(self.syn0, self.syn1, self.keep_prob, self.table, s.window,
-                              s.negative, self.device, s.seed, s.batch_pairs,
-                              s.update_cap, s.share_negatives)
+        if self.backend == "triton":
+            from engine.words.sgns_triton import TritonSkipGram
+
+            model = TritonSkipGram(self.syn0.copy(), self.syn1.copy(), self.keep_prob,
+                                   self.table, s.window, s.negative, self.device, s.seed,
+                                   s.programs)
+        else:
+            from engine.words.sgns_torch import TorchSkipGram
+
+            model = TorchSkipGram(self.syn0, self.syn1, self.keep_prob, self.table, s.window,
+                                  s.negative, self.device, s.seed, s.batch_pairs,
+                                  s.update_cap, s.share_negatives)
+        # one launch (or batch loop) per block: cancel and progress act between blocks
         block = 1_000_000 if self.device == "cuda" else 100_000
         n = len(token_ids)
 

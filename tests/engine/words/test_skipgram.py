@@ -137,7 +137,10 @@ def test_cuda_request_without_a_gpu_is_a_clear_error():
     import torch
 
     if torch.cuda.is_available():
-        assert SkipGramSettings(device="cuda").resolved_device() == ("cuda", "torch")
+        from engine.words.trainer import triton_available
+
+        expected = "triton" if triton_available() else "torch"
+        assert SkipGramSettings(device="cuda").resolved_device() == ("cuda", expected)
     else:
         with pytest.raises(EngineError, match="CUDA"):
             SkipGramSettings(device="cuda").resolved_device()
