@@ -26,7 +26,11 @@ from engine.words.vocab import Vocabulary
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.words_cuda", description=__doc__)
-    parser.add_argument("--encoded", type=Path, required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--encoded", type=Path, help="an encoded corpus (.npz: words, counts, "
+                        "total, ids)")
+    source.add_argument("--sources", type=Path, help="the per-source .npz of "
+                        "bench.words_sweep --prepare, taken with every source once")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--backends", nargs="+", default=["triton"],
                         choices=["triton", "torch"])
@@ -41,9 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    with np.load(args.encoded, allow_pickle=False) as z:
-        vocab = Vocabulary(tuple(z["words"].tolist()), z["counts"], int(z["total"]))
-        corpus = EncodedCorpus(vocab, z["ids"], "carried", str(args.encoded))
+    if args.sources is not None:
+        from bench.words_sweep import SOURCES, weighted_corpus
+
+        corpus = weighted_corpus(dict(np.load(args.sources, allow_pickle=False)),
+                                 (1,) * len(SOURCES))
+        vocab = corpus.vocab
+    else:
+        with np.load(args.encoded, allow_pickle=False) as z:
+            vocab = Vocabulary(tuple(z["words"].tolist()), z["counts"], int(z["total"]))
+            corpus = EncodedCorpus(vocab, z["ids"], "carried", str(args.encoded))
     args.out.mkdir(parents=True, exist_ok=True)
     runs = []
     variants = []

@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", type=Path, default=None)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--device", default="cuda")
+    parser.add_argument("--backend", default="auto", choices=["auto", "triton", "torch"],
+                        help="the recorded sweeps (bench/results/words-sweep-*) used torch")
     parser.add_argument("--only", nargs="*", default=None, help="variant names to run")
     parser.add_argument("--set", choices=["corpus", "update"], default="corpus",
                         help="corpus: source weights and settings; update: CUDA batch/cap")
@@ -129,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and name not in args.only:
             continue
         corpus = weighted_corpus(z, repeats)
-        base = SkipGramSettings(dim=100, window=8, epochs=args.epochs, device=args.device)
+        base = SkipGramSettings(dim=100, window=8, epochs=args.epochs, device=args.device,
+                                backend=args.backend)
         settings = dataclasses.replace(base, **overrides)
         t0 = time.perf_counter()
         trainer = SkipGramTrainer(corpus, settings)
@@ -137,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.device == "cuda":
             torch.cuda.synchronize()
         run = {"variant": name, "repeats": dict(zip(SOURCES, repeats, strict=True)),
-               "settings": overrides, "words": len(corpus.vocab),
+               "settings": overrides, "backend": trainer.backend, "words": len(corpus.vocab),
                "train_seconds": round(time.perf_counter() - t0, 1)}
         for label, weight in (("w", 0.0), ("w+0.5c", 0.5)):
             vectors = trainer.syn0 + np.float32(weight) * trainer.syn1

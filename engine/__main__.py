@@ -74,7 +74,7 @@ def cmd_train(args, engine, progress, cancel):
         dim=args.dim, window=args.window, negative=args.negative, epochs=args.epochs,
         min_count=args.min_count, sample=args.sample, alpha=args.alpha, seed=args.seed,
         threads=args.threads, device=args.device, backend=args.backend,
-        output_weight=args.output_weight,
+        output_weight=args.output_weight, programs=args.programs,
     )
     space = engine.handle(api.TrainWords(args.corpus, args.out, settings, not args.no_resume),
                           progress, cancel)
@@ -238,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--backend", choices=["auto", "numba", "triton", "torch"], default="auto",
                    help="auto: numba on the CPU, triton on CUDA (torch where triton is missing)")
+    p.add_argument("--programs", type=int, default=1024,
+                   help="triton: GPU programs training at once (more: faster, staler rows)")
     p.add_argument("--no-resume", action="store_true",
                    help="start afresh even if OUT holds a matching checkpoint")
 

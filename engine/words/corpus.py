@@ -621,8 +621,13 @@ _NOTES = (
     "dictionaries only (5,675); sample 1e-4 (2,793); window 5 / 8 / 15 (10,042 / 5,324 / "
     "7,073); dim 200 (6,323); negative 15 (3,542). Earlier on the CPU: WordNet x3 (not in "
     "the top 3,000). paris - france + germany -> berlin reaches rank 9 to 37 with window "
-    "8 and sample 1e-3. Adding sentences about capitals would fake the evaluation, so "
-    "the corpus stays as built.",
+    "8 and sample 1e-3. Oversampling WordNet's encyclopedic entries (the 7,730 instance "
+    "synsets: named places, people, events; 137k tokens) 5 extra times, spread through "
+    "the corpus, 12 epochs on the CPU (python -m bench.words_instance_trial, "
+    "bench/results/words-instance-trial-cpu.json): berlin rank 1,877 (5,456 without), but "
+    "analogy fell from 0.313 to 0.248 and SimLex from 0.446 to 0.424, and rome - italy + "
+    "germany became flavian, decius, persecution, hitler, adenauer. Adding "
+    "sentences about capitals would fake the evaluation, so the corpus stays as built.",
 )
 
 

@@ -108,7 +108,7 @@ class TritonSkipGram:
         negative: int,
         device: str,
         seed: int,
-        programs: int = 4096,
+        programs: int = 1024,
     ) -> None:
         self.device = torch.device(device)
         self.syn0 = torch.from_numpy(np.ascontiguousarray(syn0, dtype=np.float32)).to(self.device)

@@ -65,7 +65,10 @@ class SkipGramSettings:
     chunk_tokens: int = 40_000  # numba: tokens per thread task (cancel granularity)
     batch_pairs: int = 32768  # torch: pairs per SGD step (measured best on an H100)
     update_cap: float = 64.0  # torch: a row's updates are summed up to this many per batch
-    programs: int = 4096  # triton: GPU programs training their own stretch at once
+    # triton: GPU programs training their own stretch at once. Each reads rows the others
+    # are still updating; simulated in lock-step on the CPU (bench/words_staleness.py),
+    # 256-2,048 programs came within 0.02 SimLex of the CPU kernel; 4,096 collapsed.
+    programs: int = 1024
     # Published vectors are input + output_weight * output vectors. Adding the context
     # (output) vectors is Levy, Goldberg & Dagan 2015's "w + c": it folds second-order
     # similarity into each word. 0 publishes the input vectors alone, as word2vec does.
@@ -407,6 +410,12 @@ class SkipGramTrainer:
                 loss, _ = model.train_block(token_ids[a:b], sentence_of[a:b],
                                             self._alpha_at(epoch, a / n),
                                             self._alpha_at(epoch, b / n))
+                if not np.isfinite(loss):
+                    raise EngineError(
+                        f"Training diverged in epoch {epoch + 1}: the loss became {loss}.",
+                        "Lower --alpha" + (", or --programs (fewer GPU programs update the "
+                                           "same rows at once)" if self.backend == "triton"
+                                           else ", or --batch-pairs") + ".")
                 losses.append(loss)
                 self._report(progress, epoch, b / n, t0, float(np.mean(losses)))
             self.syn0, self.syn1 = model.weights()
