@@ -23,7 +23,11 @@ def test_default_space_loads_and_apple_neighbours_are_fruit():
     assert neighbours & {"pear", "cherry", "plum", "fruit", "peach", "quince"}
     assert space.info["rebuild_command"] == "python -m engine words build-default-space"
     assert space.info["metrics"]["analogy"]["accuracy"] > 0.25
-    assert space.info["settings"] == DEFAULT_SETTINGS.to_json()
+    # Settings added after the build may be missing from its manifest, but only knobs that
+    # cannot change what the CPU trainer produced (the Triton kernel's program count).
+    recorded, expected = space.info["settings"], DEFAULT_SETTINGS.to_json()
+    assert recorded == {k: expected[k] for k in recorded}
+    assert set(expected) - set(recorded) <= {"programs"}
 
 
 def test_the_shipped_layouts_belong_to_the_shipped_space(tmp_path):

@@ -1,5 +1,6 @@
-"""Run by tests/engine/words/test_sgns_triton.py in a child pytest with TRITON_INTERPRET=1:
-the Triton kernel on the CPU, against sequential SGD and through the trainer."""
+"""Run by tests/engine/words/test_sgns_triton.py in child pytests: with TRITON_INTERPRET=1
+the Triton kernel runs on the CPU, against sequential SGD and through the trainer;
+without it the kernel is compiled for an H100 (sm_90), which needs no GPU."""
 
 import os
 
@@ -10,8 +11,10 @@ import torch
 from engine.words.trainer import SkipGramSettings, SkipGramTrainer
 from tests.engine.words.test_skipgram import topic_corpus
 
-pytestmark = pytest.mark.skipif(os.environ.get("TRITON_INTERPRET") != "1",
-                                reason="run by test_sgns_triton with TRITON_INTERPRET=1")
+pytestmark = pytest.mark.skipif(os.environ.get("EMBEDDING_EXPLORER_TRITON_CHILD") != "1",
+                                reason="run by test_sgns_triton in a child pytest")
+INTERPRETED = os.environ.get("TRITON_INTERPRET") == "1"
+interpreted_only = pytest.mark.skipif(not INTERPRETED, reason="needs TRITON_INTERPRET=1")
 
 
 @pytest.fixture
@@ -48,6 +51,7 @@ def sequential_sgd(ids, lo, hi, negs, syn0, syn1, alpha_start, alpha_stop):
                 syn1[t] += out_grad[k]
 
 
+@interpreted_only
 def test_kernel_equals_sequential_sgd_on_one_program(interpreted):
     rng = np.random.default_rng(0)
     vocab, dim = 30, 12
@@ -71,6 +75,7 @@ def test_kernel_equals_sequential_sgd_on_one_program(interpreted):
     np.testing.assert_allclose(got1, ref1, atol=2e-6)
 
 
+@interpreted_only
 def test_trainer_runs_the_triton_backend(interpreted):
     corpus = topic_corpus(n_sentences=30)
     settings = SkipGramSettings(dim=8, window=2, negative=3, epochs=1, min_count=1, sample=0,
@@ -87,7 +92,28 @@ def test_trainer_runs_the_triton_backend(interpreted):
 
 
 
+@interpreted_only
 def test_the_kernel_is_interpreted(interpreted):
     from triton.runtime.interpreter import InterpretedFunction
 
     assert isinstance(interpreted._sgns_kernel, InterpretedFunction)
+
+
+@pytest.mark.skipif(INTERPRETED, reason="compiles; the interpreter has no compiler")
+def test_kernel_compiles_for_an_h100():
+    import triton
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    from engine.words.sgns_triton import _sgns_kernel
+
+    signature = {"ids_ptr": "*i32", "lo_ptr": "*i32", "hi_ptr": "*i32", "negs_ptr": "*i32",
+                 "syn0_ptr": "*fp32", "syn1_ptr": "*fp32", "loss_ptr": "*fp32", "n": "i32",
+                 "tokens_per_program": "i32", "alpha_start": "fp32", "alpha_stop": "fp32",
+                 "D": "i32", "K": "constexpr", "ROWS": "constexpr", "BLOCK_D": "constexpr"}
+    source = ASTSource(fn=_sgns_kernel, signature=signature,
+                       constexprs={"K": 5, "ROWS": 8, "BLOCK_D": 128})
+    kernel = triton.compile(source, target=GPUTarget("cuda", 90, 32),
+                            options={"num_warps": 1})
+    assert len(kernel.asm["cubin"]) > 1000
+    assert "atom.global" in kernel.asm["ptx"] or "red.global" in kernel.asm["ptx"]
