@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("triton")  # scripts/test.sh installs it (the "kernels" extra)
-import torch  # noqa: E402
+from engine.words.trainer import SkipGramSettings, triton_available
 
-from engine.words.trainer import SkipGramSettings  # noqa: E402
+# scripts/test.sh installs triton (the "kernels" extra). It is not imported here: with
+# Qt and torch loaded too, triton's compiler prints nanobind leak noise at exit.
+pytestmark = pytest.mark.skipif(not triton_available(), reason="triton is not installed")
 
 CHILD_CHECKS = Path(__file__).with_name("triton_child_checks.py")
 
@@ -30,19 +31,7 @@ def test_kernel_in_a_child_pytest(interpret):
                           str(CHILD_CHECKS)], env=env, capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert ("3 passed, 1 skipped" if interpret else "1 passed, 3 skipped") in run.stdout
-
-
-def test_window_bounds_stay_in_the_sentence_and_reach():
-    from engine.words.sgns_triton import window_bounds
-
-    sentence = torch.tensor([0, 0, 0, 1, 1, 3, 3, 3, 3, 3])
-    reach = torch.tensor([2, 1, 3, 1, 2, 1, 4, 2, 1, 3])
-    lo, hi = window_bounds(sentence, reach)
-    for i in range(len(sentence)):
-        inside = [j for j in range(len(sentence))
-                  if sentence[j] == sentence[i] and abs(j - i) <= reach[i]]
-        assert (lo[i].item(), hi[i].item()) == (min(inside), max(inside) + 1)
+    assert ("4 passed, 1 skipped" if interpret else "2 passed, 3 skipped") in run.stdout
 
 
 def test_auto_picks_triton_on_cuda(monkeypatch):

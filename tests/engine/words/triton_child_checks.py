@@ -99,6 +99,18 @@ def test_the_kernel_is_interpreted(interpreted):
     assert isinstance(interpreted._sgns_kernel, InterpretedFunction)
 
 
+def test_window_bounds_stay_in_the_sentence_and_reach():
+    from engine.words.sgns_triton import window_bounds
+
+    sentence = torch.tensor([0, 0, 0, 1, 1, 3, 3, 3, 3, 3])
+    reach = torch.tensor([2, 1, 3, 1, 2, 1, 4, 2, 1, 3])
+    lo, hi = window_bounds(sentence, reach)
+    for i in range(len(sentence)):
+        inside = [j for j in range(len(sentence))
+                  if sentence[j] == sentence[i] and abs(j - i) <= reach[i]]
+        assert (lo[i].item(), hi[i].item()) == (min(inside), max(inside) + 1)
+
+
 @pytest.mark.skipif(INTERPRETED, reason="compiles; the interpreter has no compiler")
 def test_kernel_compiles_for_an_h100():
     import triton
