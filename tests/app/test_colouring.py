@@ -64,7 +64,9 @@ def test_colour_by_cluster_runs_on_the_engine_and_gives_k_colours(qtbot, window)
         lambda job_id, result: jobs.append(result) if isinstance(result, api.Clusters) else None)
     _colour(qtbot, window, "cluster", k=4)
     assert bar.k.isVisibleTo(bar) and bar.k.value() == 4
-    assert len(jobs) == 1
+    # job_finished reaches the panel and this lambda as two queued calls; the colours can
+    # be applied before the lambda has run, so wait for it.
+    qtbot.waitUntil(lambda: len(jobs) == 1, timeout=TIMEOUT_MS)
     clusters = jobs[0]
     assert clusters.k == 4 and len(clusters.labels) == 200
     colours = window.state.colours
@@ -81,7 +83,9 @@ def test_colour_by_cluster_runs_on_the_engine_and_gives_k_colours(qtbot, window)
     # Another k is another engine job; going back to k = 4 is answered from memory.
     _colour(qtbot, window, "cluster", k=6)
     assert _distinct(window.state.colours) == 6
+    qtbot.waitUntil(lambda: len(jobs) == 2, timeout=TIMEOUT_MS)
     _colour(qtbot, window, "cluster", k=4)
+    qtbot.wait(200)  # a third job, if one were sent, would be answered by now
     assert len(jobs) == 2
 
 
