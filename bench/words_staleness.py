@@ -25,6 +25,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from bench.words_sweep import recount
 from engine.spaces import EmbeddingSpace
 from engine.storage import atomic_write_text
 from engine.words.corpus import default_corpus_path
@@ -35,7 +36,7 @@ from engine.words.trainer import (
     SkipGramTrainer,
     load_encoded_corpus,
 )
-from engine.words.vocab import SENTENCE_BREAK, Vocabulary
+from engine.words.vocab import SENTENCE_BREAK
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -113,15 +114,7 @@ def corpus_slice(n_tokens: int) -> EncodedCorpus:
     """The default corpus's first ``n_tokens`` ids, with the vocabulary recounted."""
     full = load_encoded_corpus(default_corpus_path(), 5)
     ids = full.ids[:n_tokens]
-    words = np.array(full.vocab.words)
-    counts = np.bincount(ids[ids >= 0], minlength=len(words)).astype(np.int64)
-    order = np.lexsort((words, -counts))
-    order = order[counts[order] >= 5]
-    remap = np.full(len(words), -2, np.int64)
-    remap[order] = np.arange(len(order))
-    new = np.where(ids == SENTENCE_BREAK, SENTENCE_BREAK, remap[np.maximum(ids, 0)])
-    new = new[new != -2].astype(np.int32)
-    vocab = Vocabulary(tuple(words[order].tolist()), counts[order], int((ids >= 0).sum()))
+    vocab, new = recount(ids, np.array(full.vocab.words), int((ids >= 0).sum()))
     return EncodedCorpus(vocab, new, f"slice-{n_tokens}", "default corpus")
 
 

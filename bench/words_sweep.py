@@ -84,21 +84,26 @@ def prepare_sources(out: Path) -> None:
         shutil.copy(gensim_test_data(name), out.parent / name)
 
 
-def weighted_corpus(z, repeats) -> EncodedCorpus:
-    parts = [z[name] for name, r in zip(SOURCES, repeats, strict=True) for _ in range(r)]
-    ids = np.concatenate(parts)
-    words = z["words"]
+def recount(ids: np.ndarray, words: np.ndarray, raw_tokens: int, min_count: int = 5
+            ) -> tuple[Vocabulary, np.ndarray]:
+    """A vocabulary counted afresh on ``ids`` (ids into ``words``, -1 = sentence break),
+    ordered like the trainer's (descending count, ties alphabetical), and the ids
+    re-encoded into it with words under ``min_count`` dropped."""
     counts = np.bincount(ids[ids != SENTENCE_BREAK], minlength=len(words)).astype(np.int64)
-    keep = counts >= 5
-    order = np.lexsort((words, -counts))  # descending count, ties alphabetical
-    order = order[keep[order]]
+    order = np.lexsort((words, -counts))
+    order = order[counts[order] >= min_count]
     remap = np.full(len(words), -2, dtype=np.int64)
     remap[order] = np.arange(len(order))
     new = np.where(ids == SENTENCE_BREAK, SENTENCE_BREAK, remap[np.maximum(ids, 0)])
     new = new[new != -2].astype(np.int32)
+    return Vocabulary(tuple(words[order].tolist()), counts[order], raw_tokens), new
+
+
+def weighted_corpus(z, repeats) -> EncodedCorpus:
+    parts = [z[name] for name, r in zip(SOURCES, repeats, strict=True) for _ in range(r)]
     raw = sum(int(z[name + "_raw"]) * r for name, r in zip(SOURCES, repeats, strict=True))
-    vocab = Vocabulary(tuple(words[order].tolist()), counts[order], raw)
-    return EncodedCorpus(vocab, new, "sweep-" + "-".join(map(str, repeats)), "carried")
+    vocab, ids = recount(np.concatenate(parts), z["words"], raw)
+    return EncodedCorpus(vocab, ids, "sweep-" + "-".join(map(str, repeats)), "carried")
 
 
 def main(argv: list[str] | None = None) -> int:
