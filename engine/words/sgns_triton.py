@@ -22,6 +22,8 @@ import torch
 import triton
 import triton.language as tl
 
+from engine.words.sgns_torch import DeviceSkipGram
+
 
 @triton.jit
 def _sgns_kernel(
@@ -95,7 +97,7 @@ def window_bounds(sentence: torch.Tensor, reach: torch.Tensor) -> tuple[torch.Te
     return lo.to(torch.int32), hi.to(torch.int32)
 
 
-class TritonSkipGram:
+class TritonSkipGram(DeviceSkipGram):
     """Holds the weights on the device and trains one block of the corpus per call."""
 
     def __init__(
@@ -110,25 +112,13 @@ class TritonSkipGram:
         seed: int,
         programs: int = 1024,
     ) -> None:
-        self.device = torch.device(device)
-        self.syn0 = torch.from_numpy(np.ascontiguousarray(syn0, dtype=np.float32)).to(self.device)
-        self.syn1 = torch.from_numpy(np.ascontiguousarray(syn1, dtype=np.float32)).to(self.device)
-        self.keep_prob = torch.from_numpy(keep_prob.astype(np.float32)).to(self.device)
-        self.table = torch.from_numpy(table.astype(np.int64)).to(self.device)
-        self.window = window
-        self.negative = negative
+        super().__init__(syn0, syn1, keep_prob, table, window, negative, device, seed)
         self.programs = programs
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(seed)
 
     def prepare(self, ids: torch.Tensor, sentence: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Subsample, draw windows and negatives: (ids, lo, hi, negatives) as int32."""
-        keep = torch.rand(ids.shape, generator=self.generator, device=self.device)
-        keep = keep < self.keep_prob[ids]
-        ids, sentence = ids[keep], sentence[keep]
-        reach = torch.randint(1, self.window + 1, ids.shape, generator=self.generator,
-                              device=self.device)
+        ids, sentence, reach = self.subsample(ids, sentence)
         lo, hi = window_bounds(sentence, reach)
         slots = torch.randint(0, self.table.shape[0], (ids.shape[0], self.negative),
                               generator=self.generator, device=self.device)
@@ -160,9 +150,5 @@ class TritonSkipGram:
 
     def train_block(self, ids: np.ndarray, sentence: np.ndarray, alpha_start: float,
                     alpha_stop: float) -> tuple[float, int]:
-        ids_t = torch.from_numpy(ids.astype(np.int64)).to(self.device)
-        sent_t = torch.from_numpy(sentence.astype(np.int64)).to(self.device)
-        return self.run(*self.prepare(ids_t, sent_t), alpha_start, alpha_stop)
-
-    def weights(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.syn0.cpu().numpy().copy(), self.syn1.cpu().numpy().copy()
+        return self.run(*self.prepare(*self.block_tensors(ids, sentence)), alpha_start,
+                        alpha_stop)

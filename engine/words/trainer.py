@@ -411,11 +411,11 @@ class SkipGramTrainer:
                                             self._alpha_at(epoch, a / n),
                                             self._alpha_at(epoch, b / n))
                 if not np.isfinite(loss):
+                    knob = ("--programs (fewer GPU programs update the same rows at once)"
+                            if self.backend == "triton" else "--batch-pairs")
                     raise EngineError(
                         f"Training diverged in epoch {epoch + 1}: the loss became {loss}.",
-                        "Lower --alpha" + (", or --programs (fewer GPU programs update the "
-                                           "same rows at once)" if self.backend == "triton"
-                                           else ", or --batch-pairs") + ".")
+                        f"Lower --alpha, or {knob}.")
                 losses.append(loss)
                 self._report(progress, epoch, b / n, t0, float(np.mean(losses)))
             self.syn0, self.syn1 = model.weights()
