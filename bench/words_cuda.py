@@ -5,7 +5,7 @@ the corpus is encoded on the CPU machine first and carried over as one .npz.
 
     python -m bench.words_cuda --encoded data/encoded.npz --epochs 5 --out OUT_DIR
     python -m bench.words_cuda --encoded data/encoded.npz --backends triton torch \
-        --programs 1024 4096 16384 --evaluate --out OUT_DIR
+        --programs 256 1024 2048 --evaluate --out OUT_DIR
 
 Backends: triton (the numba kernel's pair-by-pair SGD, Hogwild over GPU programs; the
 default on CUDA) and torch (batched SGD; --batch-pairs and --update-caps vary it).
@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--backends", nargs="+", default=["triton"],
                         choices=["triton", "torch"])
-    parser.add_argument("--programs", type=int, nargs="+", default=[4096],
+    parser.add_argument("--programs", type=int, nargs="+",
+                        default=[SkipGramSettings().programs],
                         help="triton: programs running at once")
     parser.add_argument("--batch-pairs", type=int, nargs="+", default=[32768])
     parser.add_argument("--update-caps", type=float, nargs="+", default=[64.0])
