@@ -182,6 +182,20 @@ def cmd_export_neighbours(args, engine, progress, cancel):
     _emit(args, {"out": str(args.out), "rows": len(rows)}, f"wrote {len(rows)} rows to {args.out}")
 
 
+def cmd_spaces(args, engine, progress, cancel):
+    from engine.spaces.named import named_spaces
+
+    entries = named_spaces()
+    data = [{"name": e.name, "title": e.title, "description": e.description,
+             "available": e.available, "install": e.install_hint or None} for e in entries]
+    lines = []
+    for e in entries:
+        lines.append(f"{e.name:<16} {e.title}" + ("" if e.available else "  (not installed)"))
+        if e.install_hint:
+            lines.append(f"{'':<16} {e.install_hint}")
+    _emit(args, data, "\n".join(lines))
+
+
 def cmd_build_default_space(args, engine, progress, cancel):
     from engine.words.default_space import build_default_space
 
@@ -213,7 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_space(p):
         p.add_argument("--space", type=Path, default=None,
-                       help="space folder or vector file (default: the shipped space)")
+                       help="space folder, vector file, or a named space: default, "
+                            "glove-6b-50d (see: words spaces)")
         return p
 
     p = command("build-corpus", cmd_build_corpus,
@@ -299,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
     p.add_argument("--out", type=Path, required=True)
 
+    command("spaces", cmd_spaces,
+            "list the named spaces (--space NAME): the default one and pretrained ones")
+
     p = command("build-default-space", cmd_build_default_space,
                 "rebuild resources/words/default-space (corpus, training, eval, projections)")
     p.add_argument("--epochs", type=int, default=None, help="override the default epochs")
@@ -314,7 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     progress = ProgressBar()
     cancel = CancelToken()
     try:
-        args.func(args, Engine(), progress, cancel)
+        engine = Engine()
+        if getattr(args, "space", None) is not None:
+            # A pretrained space is converted on first use (seconds): with a progress bar
+            # here, rather than silently inside the command.
+            engine.space(args.space, progress=progress, cancel=cancel)
+        args.func(args, engine, progress, cancel)
     except EngineError as e:
         progress.close()
         print(f"error: {e.message}", file=sys.stderr)

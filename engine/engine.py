@@ -40,7 +40,9 @@ class Engine:
 
     def __init__(self) -> None:
         self._spaces: dict[str, EmbeddingSpace] = {}
+        self._named: dict[str, Path] = {}  # a named space's folder, once converted
         self._lock = threading.Lock()
+        self._converting = threading.Lock()
         self._device: str | None = None
         # k-means answers per space snapshot, by (k, seed). Weak keys: an answer goes
         # with its snapshot, so a training run's old epochs are not kept alive by it.
@@ -57,8 +59,16 @@ class Engine:
         return self._device
 
     # ---- spaces --------------------------------------------------------------------
-    def space(self, path: Path | None = None, format: str | None = None) -> EmbeddingSpace:
-        path = Path(path) if path is not None else DEFAULT_WORD_SPACE
+    def space(
+        self,
+        path: Path | str | None = None,
+        format: str | None = None,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken = NEVER_CANCELLED,
+    ) -> EmbeddingSpace:
+        """The space at ``path``: a folder, a vector file, or a name such as
+        ``glove-6b-50d`` (``None``: the default space); loaded once, then cached."""
+        path = self._resolve(path, progress, cancel)
         key = f"{path.resolve()}|{format}"
         with self._lock:
             cached = self._spaces.get(key)
@@ -78,6 +88,26 @@ class Engine:
             self._spaces[key] = space
         return space
 
+    def _resolve(self, path: Path | str | None, progress: ProgressCallback,
+                 cancel: CancelToken) -> Path:
+        from engine.spaces.named import is_space_name, resolve_space
+
+        if not is_space_name(path):
+            return resolve_space(path)
+        with self._lock:
+            known = self._named.get(str(path))
+        if known is None:
+            # Converting a pretrained space takes seconds, once; a second request for it
+            # while that runs waits for the first instead of converting again.
+            with self._converting:
+                with self._lock:
+                    known = self._named.get(str(path))
+                if known is None:
+                    known = resolve_space(path, progress, cancel)
+                    with self._lock:
+                        self._named[str(path)] = known
+        return known
+
     def remember(self, path: Path, space: EmbeddingSpace) -> None:
         """Publish a freshly trained snapshot under ``path`` (replacing an older one)."""
         with self._lock:
@@ -96,7 +126,7 @@ class Engine:
         return handler(request, progress, cancel)
 
     def _handle_LoadSpace(self, r: api.LoadSpace, progress, cancel) -> api.SpaceLoaded:
-        return api.SpaceLoaded(r.path, self.space(r.path, r.format))
+        return api.SpaceLoaded(r.path, self.space(r.path, r.format, progress, cancel))
 
     def _handle_Neighbours(self, r: api.Neighbours, progress, cancel) -> api.NeighboursAnswer:
         space = self.space(r.space)
@@ -114,7 +144,8 @@ class Engine:
     def _handle_Evaluate(self, r: api.Evaluate, progress, cancel):
         from engine.words.evaluate import evaluate_space
 
-        return evaluate_space(self.space(r.space), r.vocab_limit, cancel)
+        return evaluate_space(self.space(r.space, progress=progress, cancel=cancel),
+                              r.vocab_limit, cancel)
 
     def _handle_Project(self, r: api.Project, progress, cancel):
         from engine.projection import ProjectionParams, project

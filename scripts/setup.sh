@@ -37,4 +37,4 @@ fi
 # torch first and pinned: on a machine without an NVIDIA GPU this Debian serves a CPU
 # build from local disk, so set-up never pulls several GB of CUDA wheels.
 .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[dev,glove]"

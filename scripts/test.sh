@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # Triton for the CUDA kernel's tests (interpreter + sm_90 compile; no GPU needed). Where a
 # CUDA torch already brought it, pip keeps that version.
-.venv/bin/python -m pip install -q -e ".[dev,kernels]"
+.venv/bin/python -m pip install -q -e ".[dev,kernels,glove]"
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 # GUI tests need an X server with OpenGL: Xvfb + Mesa. pytest exits 5 when it collects

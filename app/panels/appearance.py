@@ -182,10 +182,10 @@ class AppearanceBar(QWidget):
         self.colour_by.addItem("none", "none")
         self.colour_by.addItem("clusters (k-means)", "cluster")
         columns = dict(self.state.space.metadata) if self.state.space is not None else {}
-        if "count" in columns:
+        if "count" in columns or "rank" in columns:
             self.colour_by.addItem("frequency", "frequency")
         for name in columns:
-            if name != "count":
+            if name not in ("count", "rank"):
                 self.colour_by.addItem(f"column: {name}", f"column:{name}")
         index = self.colour_by.findData(previous)
         self.colour_by.setCurrentIndex(max(index, 0))
@@ -218,17 +218,20 @@ class AppearanceBar(QWidget):
                                 f"{self.k.value()} clusters…")
             self.legend.show()
             return
-        name = "count" if mode == "frequency" else column
-        values = list(self.state.space.metadata[name])
         rows = self._space_rows()
         if mode == "frequency":
-            self._apply_frequency(values, rows)
+            metadata = self.state.space.metadata
+            if "count" in metadata:
+                self._apply_frequency(list(metadata["count"]), rows)
+            else:  # GloVe and other spaces published without counts: their rank
+                self._apply_frequency_rank(list(metadata["rank"]), rows)
             return
+        values = list(self.state.space.metadata[column])
         numbers = _numeric(values)
         if numbers is not None:
-            self._apply_numeric(name, numbers, rows)
+            self._apply_numeric(column, numbers, rows)
         else:
-            self._apply_categories(name, values, rows)
+            self._apply_categories(column, values, rows)
 
     def _apply(self, rgba: np.ndarray | None, legend: str) -> None:
         self.state.set_colours(rgba, legend)
@@ -263,6 +266,20 @@ class AppearanceBar(QWidget):
         entries = [_swatch(map_colours(np.array([(t - low) / span]))[0],
                            f"{round(10 ** t):,}") for t in ticks]
         legend = ("<b>Frequency</b> (corpus count, log scale): " + " &nbsp; ".join(entries))
+        self._apply(_rgba(map_colours(shown)), legend)
+
+    def _apply_frequency_rank(self, ranks: list[Any], rows: np.ndarray) -> None:
+        # Zipf: a word's count falls as 1 / rank, so -log(rank) orders and spaces the
+        # colours as log(count) would, the most frequent word brightest.
+        logs = -np.log10(np.maximum(np.asarray(ranks, dtype=np.float64), 1.0))
+        low, high = float(logs.min()), float(logs.max())
+        span = max(high - low, 1e-9)
+        shown = np.where(rows >= 0, (logs[np.maximum(rows, 0)] - low) / span, np.nan)
+        ticks = [low, *range(math.floor(low) + 1, math.ceil(high)), high]
+        entries = [_swatch(map_colours(np.array([(t - low) / span]))[0],
+                           f"{round(10 ** -t):,}") for t in ticks]
+        legend = ("<b>Frequency</b> (rank, 1 = most frequent; log scale; this space has "
+                  "no counts): " + " &nbsp; ".join(entries))
         self._apply(_rgba(map_colours(shown)), legend)
 
     def _apply_numeric(self, name: str, numbers: np.ndarray, rows: np.ndarray) -> None:

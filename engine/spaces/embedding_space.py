@@ -87,7 +87,7 @@ class EmbeddingSpace:
 
     @cached_property
     def key_to_index(self) -> dict[str, int]:
-        return {k: i for i, k in enumerate(self.keys)}
+        return dict(zip(self.keys, range(len(self.keys)), strict=True))
 
     @cached_property
     def unit_vectors(self) -> np.ndarray:

@@ -192,3 +192,26 @@ def test_the_3d_view_uses_the_same_colours(qtbot, window):
     assert _distinct(np.round(drawn * 255).astype(int)) == 4
     _colour(qtbot, window, "none")
     assert view3d.point_colours().shape == (1, 4)
+
+
+def test_a_space_with_ranks_instead_of_counts_colours_by_frequency(qtbot, tmp_path):
+    """GloVe publishes no counts: its ``rank`` column (1 = most frequent) stands in."""
+    rng = np.random.default_rng(3)
+    keys = tuple(f"r{i:02d}" for i in range(50))
+    space = EmbeddingSpace(keys, rng.standard_normal((50, 8)).astype(np.float32),
+                           {"rank": list(range(1, 51))})
+    save_space(space, tmp_path / "ranked")
+    window = MainWindow(space_path=tmp_path / "ranked")
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.ready, timeout=TIMEOUT_MS):
+        window.start()
+    bar = window.views.appearance_bar
+    offered = [bar.colour_by.itemText(i) for i in range(bar.colour_by.count())]
+    assert offered == ["none", "clusters (k-means)", "frequency"]  # no "column: rank"
+    _colour(qtbot, window, "frequency")
+    colours = window.state.colours
+    first, last = window.state.row_of("r00"), window.state.row_of("r49")
+    assert int(colours[first][:3].sum()) > int(colours[last][:3].sum()) + 200
+    assert "rank" in bar.legend.text()
+    window.close()

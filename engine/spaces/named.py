@@ -1,0 +1,79 @@
+"""Named spaces: ``--space glove-6b-50d`` instead of a path.
+
+A request names a space by path; a path that does not exist but is one of these names
+stands for that space. ``default`` is the shipped default word space; the pretrained
+ones are converted once into the native format under ``<cache>/spaces/NAME`` and then
+open like any saved space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.jobs import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
+from engine.paths import DEFAULT_WORD_SPACE, cache_dir
+
+DEFAULT_NAME = "default"
+
+
+@dataclass(frozen=True)
+class NamedSpace:
+    """One entry of ``python -m engine words spaces``."""
+
+    name: str
+    title: str
+    description: str
+    available: bool
+    install_hint: str  # empty when available
+
+
+def _pretrained():
+    from engine.words.pretrained import GLOVE_6B_50D
+
+    return {GLOVE_6B_50D.name: GLOVE_6B_50D}
+
+
+def named_spaces() -> list[NamedSpace]:
+    """The default space first, then the pretrained ones (installed or not)."""
+    out = [NamedSpace(DEFAULT_NAME, "Default space (our skip-gram, dictionary corpus)",
+                      "Trained by Embedding Explorer on WordNet, GCIDE, the KJV and fortunes "
+                      "(shipped in resources/).", DEFAULT_WORD_SPACE.is_dir(),
+                      "" if DEFAULT_WORD_SPACE.is_dir()
+                      else "Rebuild it: python -m engine words build-default-space")]
+    for source in _pretrained().values():
+        installed = source.installed()
+        out.append(NamedSpace(source.name, source.title, source.source, installed,
+                              "" if installed else source.install_hint))
+    return out
+
+
+def is_space_name(path: Path | str | None) -> bool:
+    """Whether ``path`` is a space's name rather than a file or folder (an existing path
+    of that name wins, so a folder called ``default`` still opens as a folder)."""
+    if path is None:
+        return False
+    text = str(path)
+    if text != DEFAULT_NAME and text not in _pretrained():
+        return False
+    return not Path(text).exists()
+
+
+def resolve_space(
+    path: Path | str | None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> Path:
+    """The folder or file a request's ``space`` stands for; a pretrained space is
+    converted first if its cached copy is missing or older than the installed package."""
+    if path is None:
+        return DEFAULT_WORD_SPACE
+    if not is_space_name(path):
+        return Path(path)
+    name = str(path)
+    if name == DEFAULT_NAME:
+        return DEFAULT_WORD_SPACE
+    from engine.words.pretrained import converted_space
+
+    source = _pretrained()[name]
+    return converted_space(source, cache_dir("spaces") / name, progress, cancel)
