@@ -318,12 +318,6 @@ def main(argv: list[str] | None = None) -> int:
     window.start()
     code = app.exec()
     window.close()
-    # The trainer's warm-up imports torch on a daemon thread; letting the interpreter
-    # shut down in the middle of that import prints a spurious traceback. Wait for it
-    # only if it started (it never does in a window closed within seconds).
-    from app.panels.training import wait_for_training_warm_up
-
-    wait_for_training_warm_up()
     errors.uninstall()
     return status["code"] if args.screenshot is not None else code
 

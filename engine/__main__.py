@@ -182,6 +182,27 @@ def cmd_export_neighbours(args, engine, progress, cancel):
     _emit(args, {"out": str(args.out), "rows": len(rows)}, f"wrote {len(rows)} rows to {args.out}")
 
 
+def cmd_align(args, engine, progress, cancel):
+    result = engine.handle(api.Align(args.space, args.to, args.out, args.vocab or None,
+                                     args.test, args.seed), progress, cancel)
+    data = {"space": str(args.space or "default"), "to": str(args.to),
+            "out": str(args.out), **result.summary(),
+            "most_changed": [c.to_json() for c in result.changed]}
+    lines = [f"aligned {data['space']} to {data['to']} -> {args.out}",
+             f"shared words: {result.shared:,} (fitted on {result.train_words:,}, "
+             f"held out {result.test_words:,}, seed {result.seed})",
+             f"held-out precision@1 {result.precision_at_1:.3f}, precision@5 "
+             f"{result.precision_at_5:.3f} (searching {result.search_size:,} target words)"]
+    if result.identity_precision_at_1 is not None:
+        lines.append(f"  without the rotation: precision@1 "
+                     f"{result.identity_precision_at_1:.3f}")
+    lines.append(f"mean overlap of the 10 nearest shared words: {result.mean_overlap:.3f}; "
+                 "least alike:")
+    lines += [f"  {c.word:<16} overlap {c.overlap:.1f}  here: {', '.join(c.in_space[:5])}"
+              f"  |  there: {', '.join(c.in_target[:5])}" for c in result.changed]
+    _emit(args, data, "\n".join(lines))
+
+
 def cmd_spaces(args, engine, progress, cancel):
     from engine.spaces.named import named_spaces
 
@@ -314,6 +335,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", choices=["cosine", "euclidean"], default="cosine")
     p.add_argument("--out", type=Path, required=True)
 
+    p = with_space(command("align", cmd_align,
+                           "rotate a space onto another (orthogonal Procrustes on their "
+                           "shared words), score it on held-out words, save it"))
+    p.add_argument("--to", type=Path, required=True,
+                   help="the target space (folder, vector file or name)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the aligned space")
+    p.add_argument("--vocab", type=int, default=30_000,
+                   help="use each space's N most frequent words (0: all)")
+    p.add_argument("--test", type=int, default=2_000, help="shared words held out")
+    p.add_argument("--seed", type=int, default=0, help="seed of the train/held-out split")
+
     command("spaces", cmd_spaces,
             "list the named spaces (--space NAME): the default one and pretrained ones")
 
@@ -333,10 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     cancel = CancelToken()
     try:
         engine = Engine()
-        if getattr(args, "space", None) is not None:
-            # A pretrained space is converted on first use (seconds): with a progress bar
-            # here, rather than silently inside the command.
-            engine.space(args.space, progress=progress, cancel=cancel)
+        for name in ("space", "to"):
+            if getattr(args, name, None) is not None:
+                # A pretrained space is converted on first use (seconds): with a progress
+                # bar here, rather than silently inside the command.
+                engine.space(getattr(args, name), progress=progress, cancel=cancel)
         args.func(args, engine, progress, cancel)
     except EngineError as e:
         progress.close()

@@ -16,10 +16,10 @@ from engine.jobs import Progress
 from engine.spaces import EmbeddingSpace, Scored
 
 __all__ = [
-    "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters", "EngineError",
+    "Align", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters", "EngineError",
     "Evaluate", "ExportVectors", "ImportVectors", "LoadSpace", "Neighbourhood",
-    "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "Progress", "Project", "Scored",
-    "TrainWords", "VectorOf",
+    "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining", "Progress",
+    "Project", "Scored", "TrainWords", "VectorOf",
 ]
 
 
@@ -94,6 +94,26 @@ class NeighbourhoodOf:
 @dataclass(frozen=True)
 class BuildCorpus:
     out: Path | None = None  # None: the default cache location
+
+
+@dataclass(frozen=True)
+class Align:
+    """Orthogonal Procrustes from ``space`` to ``to`` on their shared words
+    (engine/words/align.py); ``out``: also save the aligned space there. The result is an
+    ``engine.words.align.Alignment``."""
+
+    space: Path | None
+    to: Path | None
+    out: Path | None = None
+    vocab_limit: int | None = 30_000
+    test_words: int = 2_000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class PrepareTraining:
+    """Import the trainer's modules and load its kernel now (seconds, once per process),
+    so that a later ``TrainWords`` starts at once. The result is the seconds it took."""
 
 
 @dataclass(frozen=True)

@@ -191,10 +191,17 @@ class Engine:
 
         return build_default_corpus(r.out or default_corpus_path(), progress, cancel)
 
+    def _handle_PrepareTraining(self, r: api.PrepareTraining, progress, cancel) -> float:
+        from engine.words.runtime import prepare_training_runtime
+
+        return prepare_training_runtime()
+
     def _handle_TrainWords(self, r: api.TrainWords, progress, cancel) -> EmbeddingSpace:
         from engine.words.corpus import default_corpus_path
+        from engine.words.runtime import prepare_training_runtime
         from engine.words.trainer import train_words
 
+        prepare_training_runtime()
         corpus = r.corpus
         if corpus is None:
             corpus = default_corpus_path()
@@ -228,6 +235,22 @@ class Engine:
             self.remember(r.save_to, space)
         return space
 
+    def _handle_Align(self, r: api.Align, progress, cancel):
+        from engine.words.align import align
+
+        source = self.space(r.space, progress=progress, cancel=cancel)
+        target = self.space(r.to, progress=progress, cancel=cancel)
+        result = align(source, target, vocab_limit=r.vocab_limit, test_words=r.test_words,
+                       seed=r.seed, progress=progress, cancel=cancel)
+        if r.out is not None:
+            from engine.storage import save_space
+
+            cancel.raise_if_cancelled()
+            progress(api.Progress(1.0, f"Saving the aligned space to {r.out}"))
+            save_space(result.space, r.out)
+            self.remember(r.out, result.space)
+        return result
+
     def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
         from engine.storage import export_vectors
 
@@ -236,7 +259,9 @@ class Engine:
 
 
 # ---- the background thread ------------------------------------------------------------
-TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus)
+# The trainer's warm-up shares the training lane, so a Train pressed during it waits for it
+# instead of importing the same modules alongside.
+TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
 PROJECTION_REQUESTS = (api.Project,)
@@ -244,7 +269,7 @@ PROJECTION_REQUESTS = (api.Project,)
 # evaluation (2-3 s) or reading/writing a large vector file takes seconds: too long to
 # hold up a neighbours query, and none of them must wait minutes behind a UMAP.
 ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf, api.Evaluate, api.ImportVectors,
-                     api.ExportVectors)
+                     api.ExportVectors, api.Align)
 
 
 def lane_of(request: Any) -> str:

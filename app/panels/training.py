@@ -11,10 +11,8 @@ of the same type, so a newer one waits until the previous answer came back.
 from __future__ import annotations
 
 import gc
-import importlib
 import math
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -50,65 +48,17 @@ LOSS_REDRAW_SECONDS = 1.0
 METRIC_PENS = {"analogy": "#1f77b4", "simlex999": "#d62728", "wordsim353": "#2ca02c"}
 
 
-# Imported by the trainer on the engine's lane; importing torch holds the GIL for ~0.2 s
-# (its shared libraries load) and adds ~190k objects that every full garbage collection
-# then scans: measured 115-170 ms stalls of the GUI thread per evaluation on 2 cores.
-# Without an NVIDIA driver the trainer is numba and never imports torch (engine.device).
-HEAVY_MODULES = ("numba", "engine.words.sgns_numba", "engine.words.evaluate",
-                 "engine.words.corpus", "engine.storage", "scipy.stats")
-_runtime_ready = threading.Event()
-_runtime_lock = threading.Lock()
-
-
-def prepare_training_runtime() -> None:
-    """Import what training needs, then move every object alive into the permanent
-    generation (``gc.freeze``), so later full collections skip the import-time heap.
-    Safe to call from any thread, and more than once."""
-    with _runtime_lock:
-        if _runtime_ready.is_set():
-            return
-        from engine.device import nvidia_driver_present
-
-        names = HEAVY_MODULES if nvidia_driver_present() is False else ("torch", *HEAVY_MODULES)
-        for name in names:
-            try:
-                importlib.import_module(name)
-            except ImportError:  # torch is optional on a CPU-only set-up
-                pass
-        from engine.words import sgns_numba
-
-        sgns_numba.warm_up()  # loading the compiled kernel holds the GIL too
-        gc.freeze()
-        _runtime_ready.set()
-
-
-def wait_for_training_warm_up() -> None:
-    """Block until a warm-up that has started is done (e.g. before the process exits)."""
-    if _warm_up_started.is_set():
-        _runtime_ready.wait()
-
-
-def training_runtime_ready() -> bool:
-    return _runtime_ready.is_set()
-
-
-_warm_up_started = threading.Event()
 WARM_UP_DELAY_MS = 3000
 
 
-def prepare_training_runtime_in_background() -> None:
-    """Start the warm-up thread once per process (later calls do nothing)."""
-    if not _runtime_ready.is_set() and not _warm_up_started.is_set():
-        _warm_up_started.set()
-        threading.Thread(target=prepare_training_runtime, name="training-warm-up",
-                         daemon=True).start()
-
-
 def default_output_folder(name: str) -> Path:
-    """``<AppDataLocation>/spaces/<name>``: where a trained space goes unless told."""
-    root = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    base = Path(root) if root else Path.home() / ".local" / "share" / "embedding-explorer"
-    return base / "spaces" / name
+    """``<GenericDataLocation>/embedding-explorer/spaces/<name>`` (on Linux
+    ``~/.local/share/embedding-explorer/spaces/<name>``): where a trained space goes unless
+    told. Not AppDataLocation: with the organisation and the application both named
+    "Embedding Explorer" (for QSettings), that doubles the name in the path."""
+    root = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    base = Path(root) if root else Path.home() / ".local" / "share"
+    return base / "embedding-explorer" / "spaces" / name
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -131,6 +81,7 @@ class TrainingPanel(QWidget):
     epoch_published = Signal(int, object)  # epoch, the output folder holding its space
     metrics_shown = Signal(int, dict)  # epoch, WordEvaluation.summary()
     settled = Signal()  # training ended and no evaluation is left in flight
+    trainer_warmed_up = Signal()  # the engine imported the trainer (api.PrepareTraining)
 
     def __init__(self, client: EngineClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,7 +94,9 @@ class TrainingPanel(QWidget):
         self._epochs = 0
         self._out: Path | None = None
         self._out_edited = False
-        self._request: api.TrainWords | None = None  # waiting for the warm-up to finish
+        self._request: api.TrainWords | None = None  # built, not yet submitted
+        self._warm_up_job: int | None = None
+        self.trainer_ready = False  # the engine has imported the trainer's modules
         self.loss_x: list[float] = []
         self.loss_y: list[float] = []
         self._loss_drawn_at = 0.0  # time.monotonic() of the last redraw of the loss curve
@@ -362,20 +315,20 @@ class TrainingPanel(QWidget):
         self._submit_when_ready()
 
     def warm_up(self) -> None:
-        """Import the trainer's heavy modules on a background thread, a few seconds after
-        the window's first plot is up: the imports hold the GIL for seconds, which would
-        otherwise slow the start-up. A window closed before then (a scripted screenshot,
-        a test) never starts them, so no interpreter exits in the middle of importing
-        torch. ``train`` starts and waits for them if needed."""
-        QTimer.singleShot(WARM_UP_DELAY_MS, self, prepare_training_runtime_in_background)
+        """Have the engine import the trainer's heavy modules (``api.PrepareTraining``, on
+        the training lane) a few seconds after the window's first plot is up: the imports
+        hold the GIL for seconds, which would otherwise slow the start-up. A window closed
+        before then (a scripted screenshot, a test) never starts them. A Train pressed
+        earlier queues behind the warm-up on the same lane, or prepares the runtime
+        itself."""
+        QTimer.singleShot(WARM_UP_DELAY_MS, self, self._submit_warm_up)
+
+    def _submit_warm_up(self) -> None:
+        if self._warm_up_job is None and not self.trainer_ready:
+            self._warm_up_job = self.client.submit(api.PrepareTraining())
 
     def _submit_when_ready(self) -> None:
         if self._request is None:
-            return
-        if not _runtime_ready.is_set():
-            prepare_training_runtime_in_background()
-            self.state_label.setText("Preparing the trainer…")
-            QTimer.singleShot(50, self._submit_when_ready)
             return
         request, self._request = self._request, None
         # What the window built since (widgets, loaded spaces) is long-lived too: freezing
@@ -561,7 +514,11 @@ class TrainingPanel(QWidget):
             self.state_label.setText(progress.message or "Preparing…")
 
     def _on_client_job_finished(self, job_id: int, result: Any) -> None:
-        if job_id == self._train_job:
+        if job_id == self._warm_up_job:
+            self._warm_up_job = None
+            self.trainer_ready = True
+            self.trainer_warmed_up.emit()
+        elif job_id == self._train_job:
             epochs = int(result.info.get("epochs_done", self._epochs)) if result else 0
             self._on_epoch_published(epochs or self._epochs)
             self._end_training("finished", f"Trained {len(result):,} words × {result.dim} "
@@ -571,14 +528,18 @@ class TrainingPanel(QWidget):
             self._after_evaluation()
 
     def _on_client_job_failed(self, job_id: int, message: str) -> None:
-        if job_id == self._train_job:
+        if job_id == self._warm_up_job:  # training prepares the runtime itself then
+            self._warm_up_job = None
+        elif job_id == self._train_job:
             self._end_training("failed", one_line(message), error=True)
         elif job_id == self._eval_job:
             self.status_message.emit(f"Evaluation failed: {one_line(message)}")
             self._after_evaluation()
 
     def _on_client_job_cancelled(self, job_id: int) -> None:
-        if job_id == self._train_job:
+        if job_id == self._warm_up_job:
+            self._warm_up_job = None
+        elif job_id == self._train_job:
             self._end_training("cancelled", "Training cancelled.")
         elif job_id == self._eval_job:
             self._after_evaluation()

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QStandardPaths, Qt, QTimer
 
 from app.main_window import MainWindow
-from app.panels.training import TrainingPanel, training_runtime_ready
+from app.panels.training import TrainingPanel
 
 TIMEOUT_MS = 60_000
 TOPICS = (
@@ -156,7 +156,7 @@ def test_the_event_loop_keeps_turning_while_training(qtbot, window, tmp_path):
     set_up(qtbot, panel, corpus, tmp_path / "out" / "medium", epochs=12, dim=16)
     # The window imports the trainer's heavy modules in the background when it opens
     # (the GUI stalls then, once); this test is about the training that follows.
-    qtbot.waitUntil(training_runtime_ready, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: panel.trainer_ready, timeout=TIMEOUT_MS)
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(10)
@@ -193,3 +193,31 @@ def test_closing_the_window_cancels_training(qtbot, small_space_path, tmp_path):
     assert not win.client.is_running
     leftovers = [p.name for p in out.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_the_default_output_folder_names_the_program_once(qtbot, window):
+    from app.panels.training import default_output_folder
+
+    folder = default_output_folder("default-corpus")
+    assert folder.parts[-3:] == ("embedding-explorer", "spaces", "default-corpus")
+    assert str(folder).count("mbedding") == 1
+    assert window.training_panel.output_path.text() == str(folder)
+
+
+def test_the_trainer_warm_up_is_an_engine_request(qtbot, window):
+    """app/ asks the engine (api.PrepareTraining) rather than importing the kernel."""
+    import ast
+    from pathlib import Path
+
+    import app
+
+    for path in Path(app.__file__).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith(("engine.words.sgns", "engine.device",
+                                                   "engine.words.runtime")), path
+    panel = window.training_panel
+    with qtbot.waitSignal(panel.trainer_warmed_up, timeout=TIMEOUT_MS):
+        panel._submit_warm_up()
+    assert panel.trainer_ready
