@@ -34,6 +34,7 @@ from app.dialogs import (
 from app.engine_client import EngineClient
 from app.panels.evaluation import EvaluationPanel
 from app.panels.projection import ProjectionPanel
+from app.panels.space_picker import SpacePicker
 from app.panels.training import TrainingPanel
 from app.panels.words import WordsPanel, one_line
 from app.plot_export import export_svg
@@ -42,7 +43,7 @@ from app.state import AppState
 from app.views.switch import ScatterSwitch
 from engine import api
 from engine.errors import EngineError
-from engine.paths import DEFAULT_WORD_SPACE
+from engine.paths import DEFAULT_WORD_SPACE, names_a_space
 
 STATUS_SECONDS = 10
 FOLLOW_INTERVAL_S = 1.0  # the view opens a training run's epochs at most this often
@@ -135,6 +136,19 @@ class MainWindow(QMainWindow):
         self.client.job_cancelled.connect(self._on_client_job_cancelled)
         self._add_training_tab()
         self._add_menus()
+        self._add_space_picker()
+
+    def _add_space_picker(self) -> None:
+        self.space_picker = SpacePicker(
+            self.state, self.client,
+            recent=lambda: self.settings.recent_spaces() if self.settings is not None else [])
+        toolbar = self.addToolBar("Space")
+        toolbar.setObjectName("space_toolbar")  # restored by name with the window state
+        toolbar.setMovable(False)
+        toolbar.addWidget(self.space_picker)
+        self.space_picker.space_chosen.connect(self.open_space)
+        self.space_picker.open_folder_requested.connect(self._on_open_action)
+        self.space_picker.status_message.connect(self.show_message)
 
     @staticmethod
     def _placeholder(text: str) -> QWidget:
@@ -148,6 +162,8 @@ class MainWindow(QMainWindow):
         where = self.space_path or DEFAULT_WORD_SPACE
         self._busy(f"Loading {where}…")
         self._load_job = self.client.submit(api.LoadSpace(self.space_path))
+        if not self.space_picker.named:
+            self.space_picker.refresh()
 
     def show_message(self, message: str) -> None:
         self.statusBar().showMessage(one_line(message), STATUS_SECONDS * 1000)
@@ -390,7 +406,7 @@ class MainWindow(QMainWindow):
     # ---- settings --------------------------------------------------------------------
     def _remembered_space(self, settings: Settings) -> Path | None:
         last = settings.last_space()
-        if last is not None and not last.exists():
+        if last is not None and not (last.exists() or names_a_space(last)):
             self._start_message = (f"The last space, {last}, is gone; showing the default "
                                    "space instead.")
             return None
@@ -544,8 +560,9 @@ class MainWindow(QMainWindow):
         if recent:
             menu.addSeparator()
         for path in recent:
-            act = menu.addAction(str(path) if path.exists() else f"{path} (missing)")
-            act.setEnabled(path.exists())
+            there = path.exists() or names_a_space(path)
+            act = menu.addAction(str(path) if there else f"{path} (missing)")
+            act.setEnabled(there)
             act.triggered.connect(lambda _=False, p=path: self.open_space(p))
         if recent:
             menu.addSeparator()

@@ -20,6 +20,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from engine import api
+from engine.paths import names_a_space
 from engine.projection import ProjectionParams
 
 ORGANISATION = "Embedding Explorer"
@@ -70,7 +71,7 @@ class Settings:
         """Remember ``path`` (None: the default space) as the last and most recent space."""
         self._set_json("spaces/last", str(path) if path is not None else "")
         if path is not None:
-            text = str(Path(path).resolve())
+            text = str(path) if names_a_space(path) else str(Path(path).resolve())
             recent = [p for p in self.recent_spaces() if str(p) != text]
             self._set_json("spaces/recent", [text, *map(str, recent)][:MAX_RECENT_SPACES])
 

@@ -14,12 +14,13 @@ from typing import Any
 from engine.errors import EngineError
 from engine.jobs import Progress
 from engine.spaces import EmbeddingSpace, Scored
+from engine.spaces.named import NamedSpace
 
 __all__ = [
     "Align", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters", "EngineError",
-    "Evaluate", "ExportVectors", "ImportVectors", "LoadSpace", "Neighbourhood",
-    "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining", "Progress",
-    "Project", "Scored", "TrainWords", "VectorOf",
+    "Evaluate", "ExportVectors", "ImportVectors", "ListSpaces", "LoadSpace", "NamedSpace",
+    "Neighbourhood", "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining",
+    "Progress", "Project", "Scored", "TrainWords", "VectorOf",
 ]
 
 
@@ -28,6 +29,12 @@ __all__ = [
 class LoadSpace:
     path: Path | None = None
     format: str | None = None  # None: native folder or autodetected interop format
+
+
+@dataclass(frozen=True)
+class ListSpaces:
+    """The named spaces (default, pretrained), whether each is installed and, if not, how
+    to install it. The result is a tuple of ``NamedSpace``."""
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,11 @@ class Engine:
     def _handle_LoadSpace(self, r: api.LoadSpace, progress, cancel) -> api.SpaceLoaded:
         return api.SpaceLoaded(r.path, self.space(r.path, r.format, progress, cancel))
 
+    def _handle_ListSpaces(self, r: api.ListSpaces, progress, cancel) -> tuple:
+        from engine.spaces.named import named_spaces
+
+        return tuple(named_spaces())
+
     def _handle_Neighbours(self, r: api.Neighbours, progress, cancel) -> api.NeighboursAnswer:
         space = self.space(r.space)
         items = space.neighbours(r.word, r.k, r.metric)  # type: ignore[arg-type]

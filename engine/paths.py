@@ -8,6 +8,15 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = REPO_ROOT / "resources"
 DEFAULT_WORD_SPACE = RESOURCES / "words" / "default-space"
+# Spaces a request may name instead of a path (engine/spaces/named.py opens them): the
+# shipped default space and the pretrained ones converted from PyPI packages.
+SPACE_NAMES = ("default", "glove-6b-50d")
+
+
+def names_a_space(path: Path | str | None) -> bool:
+    """Whether ``path`` is one of ``SPACE_NAMES`` and no file or folder of that name
+    exists (a real path wins)."""
+    return path is not None and str(path) in SPACE_NAMES and not Path(str(path)).exists()
 
 
 def cache_dir(*parts: str) -> Path:

@@ -324,7 +324,8 @@ class TrainingPanel(QWidget):
         QTimer.singleShot(WARM_UP_DELAY_MS, self, self._submit_warm_up)
 
     def _submit_warm_up(self) -> None:
-        if self._warm_up_job is None and not self.trainer_ready:
+        # The timer may fire after the window closed and shut the client down.
+        if self._warm_up_job is None and not self.trainer_ready and self.client.is_running:
             self._warm_up_job = self.client.submit(api.PrepareTraining())
 
     def _submit_when_ready(self) -> None:

@@ -56,7 +56,7 @@ def is_space_name(path: Path | str | None) -> bool:
     text = str(path)
     if text != DEFAULT_NAME and text not in _pretrained():
         return False
-    return not Path(text).exists()
+    return not Path(text).exists()  # as engine.paths.names_a_space, for app/
 
 
 def resolve_space(

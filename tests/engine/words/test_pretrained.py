@@ -17,7 +17,7 @@ from engine.words.pretrained import (  # noqa: E402
     read_packaged_vectors,
     read_parquet_words,
 )
-from tests.engine.conftest import WORDS, fake_source  # noqa: E402
+from tests.conftest import WORDS, fake_source  # noqa: E402
 
 
 def test_parquet_words_keep_their_row_order(fake_package):
