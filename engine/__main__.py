@@ -184,11 +184,11 @@ def cmd_export_neighbours(args, engine, progress, cancel):
 
 def cmd_align(args, engine, progress, cancel):
     result = engine.handle(api.Align(args.space, args.to, args.out, args.vocab or None,
-                                     args.test, args.seed), progress, cancel)
+                                     args.test, args.seed, args.method), progress, cancel)
     data = {"space": str(args.space or "default"), "to": str(args.to),
             "out": str(args.out), **result.summary(),
             "most_changed": [c.to_json() for c in result.changed]}
-    lines = [f"aligned {data['space']} to {data['to']} -> {args.out}",
+    lines = [f"aligned {data['space']} to {data['to']} ({args.method}) -> {args.out}",
              f"shared words: {result.shared:,} (fitted on {result.train_words:,}, "
              f"held out {result.test_words:,}, seed {result.seed})",
              f"held-out precision@1 {result.precision_at_1:.3f}, precision@5 "
@@ -345,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use each space's N most frequent words (0: all)")
     p.add_argument("--test", type=int, default=2_000, help="shared words held out")
     p.add_argument("--seed", type=int, default=0, help="seed of the train/held-out split")
+    p.add_argument("--method", choices=["orthogonal", "linear"], default="orthogonal",
+                   help="orthogonal Procrustes, or an unconstrained least-squares map")
 
     command("spaces", cmd_spaces,
             "list the named spaces (--space NAME): the default one and pretrained ones")

@@ -115,6 +115,7 @@ class Align:
     vocab_limit: int | None = 30_000
     test_words: int = 2_000
     seed: int = 0
+    method: str = "orthogonal"  # or "linear" (least squares), for comparison
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,7 @@ class Engine:
         source = self.space(r.space, progress=progress, cancel=cancel)
         target = self.space(r.to, progress=progress, cancel=cancel)
         result = align(source, target, vocab_limit=r.vocab_limit, test_words=r.test_words,
-                       seed=r.seed, progress=progress, cancel=cancel)
+                       seed=r.seed, method=r.method, progress=progress, cancel=cancel)
         if r.out is not None:
             from engine.storage import save_space
 

@@ -37,6 +37,17 @@ def normalised(vectors: np.ndarray) -> np.ndarray:
     return unit(x).astype(np.float32)
 
 
+def least_squares_map(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The unconstrained linear ``W`` minimising ``|| source @ W - target ||_F``
+    (Mikolov, Le & Sutskever 2013), for comparison with the orthogonal one."""
+    w, *_ = np.linalg.lstsq(source.astype(np.float64), target.astype(np.float64), rcond=None)
+    return w.astype(np.float32)
+
+
+METHODS = {"orthogonal": "orthogonal Procrustes (Smith et al. 2017)",
+           "linear": "least-squares linear map (Mikolov, Le & Sutskever 2013)"}
+
+
 def orthogonal_procrustes(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The ``W`` (source dim x target dim) with orthonormal rows or columns that
     minimises ``|| source @ W - target ||_F``: ``U V^T`` from the SVD of
@@ -79,12 +90,13 @@ class Alignment:
     identity_precision_at_1: float | None  # the unfitted baseline, same dimensions only
     search_size: int  # target words searched for each held-out word
     seed: int
+    method: str  # a key of METHODS
     changed: tuple[NeighbourhoodChange, ...]  # the most changed words first
     mean_overlap: float  # of the compared words' neighbourhoods
 
     def summary(self) -> dict:
         return {"shared_words": self.shared, "train_words": self.train_words,
-                "test_words": self.test_words, "seed": self.seed,
+                "test_words": self.test_words, "seed": self.seed, "method": self.method,
                 "precision_at_1": round(self.precision_at_1, 4),
                 "precision_at_5": round(self.precision_at_5, 4),
                 "identity_precision_at_1": (None if self.identity_precision_at_1 is None
@@ -129,6 +141,7 @@ def align(
     vocab_limit: int | None = 30_000,
     test_words: int = 2_000,
     seed: int = 0,
+    method: str = "orthogonal",
     compare_words: int = 5_000,
     k: int = 10,
     report: int = 25,
@@ -139,6 +152,9 @@ def align(
     rest (precision@1/@5 over the target's ``vocab_limit`` most frequent words), map the
     whole source space, and list the ``report`` shared words (of the ``compare_words``
     most frequent) whose ``k`` nearest shared neighbours overlap least across the two."""
+    if method not in METHODS:
+        raise EngineError(f"Unknown alignment method {method!r}.",
+                          "Use " + " or ".join(repr(m) for m in METHODS) + ".")
     progress(Progress(0.0, "Finding the shared words"))
     shared = shared_words(source, target, vocab_limit)
     if len(shared) < MIN_TRAIN_WORDS + 1:
@@ -158,8 +174,9 @@ def align(
     src = normalised(source.vectors)
     tgt = normalised(target.vectors)
     cancel.raise_if_cancelled()
-    progress(Progress(0.2, f"Fitting the rotation on {len(train):,} shared words"))
-    matrix = orthogonal_procrustes(src[src_rows[train]], tgt[tgt_rows[train]])
+    progress(Progress(0.2, f"Fitting the map on {len(train):,} shared words"))
+    fit = orthogonal_procrustes if method == "orthogonal" else least_squares_map
+    matrix = fit(src[src_rows[train]], tgt[tgt_rows[train]])
 
     search = min(len(target), vocab_limit) if vocab_limit else len(target)
     tgt_search = tgt[:search]
@@ -176,12 +193,12 @@ def align(
         shared[:compare_words], mapped[src_rows[:compare_words]],
         tgt[tgt_rows[:compare_words]], k, report, cancel)
     info = {**source.info, "aligned_to": target.info.get("name") or target.info.get("title"),
-            "alignment": {"method": "orthogonal Procrustes (Smith et al. 2017)",
+            "alignment": {"method": METHODS[method],
                           "normalisation": "unit, centre, unit (Artetxe et al. 2018)"}}
     aligned = EmbeddingSpace(source.keys, mapped, source.metadata, source.kind, info)
     progress(Progress(1.0, f"Aligned: precision@1 {p1:.3f}"))
     return Alignment(aligned, matrix, len(shared), len(train), n_test, p1, p5, identity,
-                     search, seed, changed, mean_overlap)
+                     search, seed, method, changed, mean_overlap)
 
 
 def _changed_neighbourhoods(words: list[str], a: np.ndarray, b: np.ndarray, k: int,

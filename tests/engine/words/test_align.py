@@ -103,3 +103,12 @@ def test_the_cli_writes_the_aligned_space_and_reports_precision(tmp_path, capsys
     assert aligned.info["alignment"]["method"].startswith("orthogonal Procrustes")
     answer = Engine().handle(api.Neighbours("w0001", 3, space=tmp_path / "aligned"))
     assert len(answer.items) == 3
+
+
+def test_the_least_squares_map_fits_too_but_is_not_orthogonal():
+    source, target, _ = rotated_pair(noise=0.3)
+    linear = align(source, target, vocab_limit=None, test_words=100, method="linear")
+    assert linear.method == "linear" and linear.precision_at_1 > 0.5
+    assert not np.allclose(linear.matrix.T @ linear.matrix, np.eye(12), atol=1e-3)
+    with pytest.raises(EngineError, match="Unknown alignment method"):
+        align(source, target, method="cca")
