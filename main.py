@@ -47,6 +47,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "space is shown")
     parser.add_argument("--analogy", metavar="'A B C'",
                         help="once loaded, complete the analogy A − B + C and draw its arrows")
+    parser.add_argument("--compare", type=Path, metavar="SPACE",
+                        help="open the Compare tab with this second space (a folder, a file "
+                             "or a name such as glove-6b-50d); --select and --analogy are "
+                             "then answered in both spaces")
     parser.add_argument("--evaluate", action="store_true",
                         help="once loaded, evaluate the space in the Evaluation panel (with "
                              "--screenshot: and show its first failure in the plot)")
@@ -84,8 +88,9 @@ class ScreenshotRun(QObject):
     def __init__(self, window: MainWindow, out: Path, select: str | None = None,
                  timeout_s: float = SCREENSHOT_TIMEOUT_S, view: str = "2d",
                  train: str | None = None, analogy: str | None = None,
-                 evaluate: bool = False) -> None:
+                 evaluate: bool = False, compare: Path | None = None) -> None:
         super().__init__(window)
+        self.compare = compare
         self.analogy = analogy
         self.evaluate = evaluate
         self.window = window
@@ -117,6 +122,12 @@ class ScreenshotRun(QObject):
             panel.projection_ended.connect(self._on_projection_ended)
             self.window.views.show_dims(3)
             return
+        if self.compare is not None:
+            panel = self.window.compare_panel
+            self.window.side_tabs.setCurrentWidget(panel)
+            panel.compare_with(self.compare)
+            if self.analogy or self.select:  # the picture waits for both answers
+                panel.compared.connect(self._grab_soon)
         if self.analogy:
             self._run_analogy()
             return
@@ -127,7 +138,8 @@ class ScreenshotRun(QObject):
             self._grab_soon()
             return
         panel = self.window.words_panel
-        panel.neighbours_shown.connect(self._grab_soon)
+        if self.compare is None:
+            panel.neighbours_shown.connect(self._grab_soon)
         panel.search_failed.connect(self._on_panel_search_failed)
         panel.find(self.select)
 
@@ -137,7 +149,8 @@ class ScreenshotRun(QObject):
             self._fail(f"--analogy needs three words, 'A B C' for A − B + C; got {self.analogy!r}.")
             return
         panel = self.window.words_panel
-        panel.analogy_shown.connect(self._grab_soon)
+        if self.compare is None:
+            panel.analogy_shown.connect(self._grab_soon)
         panel.analogy_failed.connect(self._on_panel_search_failed)
         panel.run_analogy(*terms)
 
@@ -290,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         dialog_run.done.connect(on_dialog_done)
     elif args.screenshot is not None:
         run = ScreenshotRun(window, args.screenshot, args.select, view=args.view,
-                            train=args.train, analogy=args.analogy, evaluate=args.evaluate)
+                            train=args.train, analogy=args.analogy, evaluate=args.evaluate,
+                            compare=args.compare)
 
         def on_done(code: int) -> None:
             for message in run.messages:
@@ -310,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
             window.ready.connect(lambda: window.words_panel.run_analogy(*args.analogy.split()))
         if args.evaluate:
             window.ready.connect(window.evaluation_panel.run)
+        if args.compare is not None:
+            window.side_tabs.setCurrentWidget(window.compare_panel)
+            window.ready.connect(lambda: window.compare_panel.compare_with(args.compare))
         if args.train:
             QTimer.singleShot(0, lambda: start_training(window, args.train))
 

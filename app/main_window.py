@@ -32,9 +32,10 @@ from app.dialogs import (
     show_error,
 )
 from app.engine_client import EngineClient
+from app.panels.compare import ComparePanel
 from app.panels.evaluation import EvaluationPanel
 from app.panels.projection import ProjectionPanel
-from app.panels.space_picker import SpacePicker
+from app.panels.space_picker import OPEN_FOLDER, SpacePicker
 from app.panels.training import TrainingPanel
 from app.panels.words import WordsPanel, one_line
 from app.plot_export import export_svg
@@ -91,6 +92,11 @@ class MainWindow(QMainWindow):
         self.side_tabs = QTabWidget()
         self.side_tabs.addTab(self.words_panel, "Words")
         self.side_tabs.addTab(self.evaluation_panel, "Evaluation")
+        # A second space answering the same queries, side by side.
+        self.compare_panel = ComparePanel(self.state, self.client)
+        self.compare_panel.status_message.connect(self._on_words_panel_status_message)
+        self.words_panel.query_answered.connect(self.compare_panel.follow)
+        self.side_tabs.addTab(self.compare_panel, "Compare")
         side.addWidget(self.side_tabs)
         side.addWidget(self.projection_panel)
         side.setStretchFactor(0, 1)
@@ -149,6 +155,17 @@ class MainWindow(QMainWindow):
         self.space_picker.space_chosen.connect(self.open_space)
         self.space_picker.open_folder_requested.connect(self._on_open_action)
         self.space_picker.status_message.connect(self.show_message)
+        self.space_picker.entries_changed.connect(self._on_space_picker_entries_changed)
+        self._on_space_picker_entries_changed()
+
+    def _on_space_picker_entries_changed(self) -> None:
+        # The spaces to compare with: those the picker offers, less the one on screen.
+        current = self.state.space_path
+        choices = [(text, entry) for text, entry, _ in self.space_picker.entries()
+                   if entry != OPEN_FOLDER and text
+                   and str(entry) != str(current)
+                   and not (entry is None and (current is None or str(current) == "default"))]
+        self.compare_panel.set_choices(choices)
 
     @staticmethod
     def _placeholder(text: str) -> QWidget:

@@ -17,7 +17,8 @@ from engine.spaces import EmbeddingSpace, Scored
 from engine.spaces.named import NamedSpace
 
 __all__ = [
-    "Align", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters", "EngineError",
+    "Align", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters", "Compare",
+    "Comparison", "EngineError",
     "Evaluate", "ExportVectors", "ImportVectors", "ListSpaces", "LoadSpace", "NamedSpace",
     "Neighbourhood", "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining",
     "Progress", "Project", "Scored", "TrainWords", "VectorOf",
@@ -119,6 +120,15 @@ class Align:
 
 
 @dataclass(frozen=True)
+class Compare:
+    """The same ``query`` (a ``Neighbours`` or ``Analogy``) in its own space and in
+    ``other``; the result is a ``Comparison``."""
+
+    query: Any
+    other: Path | None
+
+
+@dataclass(frozen=True)
 class PrepareTraining:
     """Import the trainer's modules and load its kernel now (seconds, once per process),
     so that a later ``TrainWords`` starts at once. The result is the seconds it took."""
@@ -167,6 +177,36 @@ class AnalogyAnswer:
     c: str
     method: str
     items: tuple[Scored, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``first`` and ``second``: the answers (``NeighboursAnswer`` or ``AnalogyAnswer``)
+    in the query's space and in the other one, ``None`` where that space could not
+    answer, with the reason in ``first_error`` / ``second_error`` (e.g. a word one space
+    lacks). ``agreement``: the share of the top k the two answers have in common (``None``
+    unless both answered)."""
+
+    query: Any
+    other: Path | None
+    first: Any
+    second: Any
+    first_error: str = ""
+    second_error: str = ""
+
+    @property
+    def common(self) -> frozenset[str]:
+        if self.first is None or self.second is None:
+            return frozenset()
+        return (frozenset(s.word for s in self.first.items)
+                & frozenset(s.word for s in self.second.items))
+
+    @property
+    def agreement(self) -> float | None:
+        if self.first is None or self.second is None:
+            return None
+        k = max(len(self.first.items), len(self.second.items), 1)
+        return len(self.common) / k
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,23 @@ class Engine:
         items = space.analogy(r.a, r.b, r.c, r.k, r.method)  # type: ignore[arg-type]
         return api.AnalogyAnswer(r.a, r.b, r.c, r.method, tuple(items))
 
+    def _handle_Compare(self, r: api.Compare, progress, cancel) -> api.Comparison:
+        from dataclasses import replace
+
+        if not isinstance(r.query, (api.Neighbours, api.Analogy)):
+            raise EngineError(f"Only neighbours and analogies can be compared, not "
+                              f"{type(r.query).__name__}.")
+        answers, errors = [], []
+        for query in (r.query, replace(r.query, space=r.other)):
+            cancel.raise_if_cancelled()
+            try:
+                answers.append(self.handle(query, progress, cancel))
+                errors.append("")
+            except EngineError as e:  # e.g. a word only one of the spaces knows
+                answers.append(None)
+                errors.append(str(e))
+        return api.Comparison(r.query, r.other, answers[0], answers[1], errors[0], errors[1])
+
     def _handle_VectorOf(self, r: api.VectorOf, progress, cancel):
         return self.space(r.space).vector(r.word)
 

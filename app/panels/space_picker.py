@@ -47,6 +47,7 @@ class SpacePicker(QWidget):
     space_chosen = Signal(object)
     open_folder_requested = Signal()
     status_message = Signal(str)
+    entries_changed = Signal()  # the list was filled anew
 
     def __init__(self, state: AppState, client: EngineClient,
                  recent: Any = None, parent: QWidget | None = None) -> None:
@@ -134,6 +135,7 @@ class SpacePicker(QWidget):
         self.combo.setItemData(self.combo.count() - 1, OPEN_FOLDER, _ENTRY_ROLE)
         self._show_current()
         self.combo.blockSignals(False)
+        self.entries_changed.emit()
 
     def _show_current(self) -> None:
         current = self.state.space_path

@@ -49,6 +49,7 @@ class WordsPanel(QWidget):
     search_failed = Signal(str)  # a search or neighbours query failed: the message
     analogy_shown = Signal()
     analogy_failed = Signal(str)  # an analogy query failed: the message
+    query_answered = Signal(object)  # the api.Neighbours / api.Analogy just answered
 
     def __init__(self, state: AppState, client: EngineClient,
                  parent: QWidget | None = None) -> None:
@@ -248,6 +249,9 @@ class WordsPanel(QWidget):
                                           f"({self.metric.currentText()})")
             self.state.set_highlighted([s.word for s in result.items])
             self.neighbours_shown.emit(result.word)
+            self.query_answered.emit(api.Neighbours(result.word, self.k.value(),
+                                                    self.metric.currentText(),
+                                                    space=self.state.space_path))
         elif job_id == self._analogy_job:
             self._analogy_job = None
             self._fill(self.analogy_results, result.items)
@@ -259,6 +263,8 @@ class WordsPanel(QWidget):
                 self._analogy_terms = terms  # type: ignore[assignment]
                 self._draw_analogy(*terms, result.items[0].word)
             self.analogy_shown.emit()
+            self.query_answered.emit(api.Analogy(result.a, result.b, result.c, 10,
+                                                 result.method, space=self.state.space_path))
         elif job_id == self._search_job:  # the engine knew the word after all
             self._search_job = None
             self.state.select(result.word, centre=True)

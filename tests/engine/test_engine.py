@@ -147,3 +147,30 @@ def test_a_long_job_does_not_hold_up_queries(engine_with_space, slow_request):
     finally:
         release.set()
         thread.shutdown()
+
+
+def test_compare_answers_one_query_in_two_spaces(tmp_path):
+    from engine.spaces import EmbeddingSpace
+    from engine.storage import save_space
+
+    rng = np.random.default_rng(4)
+    words = ("apple", "pear", "plum", "car", "bus", "tram")
+    vectors = rng.normal(size=(6, 5)).astype(np.float32)
+    save_space(EmbeddingSpace(words, vectors), tmp_path / "a")
+    save_space(EmbeddingSpace(words[:5], vectors[:5] @ np.diag([1, 1, 1, 1, -1])
+                              .astype(np.float32)), tmp_path / "b")
+    engine = Engine()
+    result = engine.handle(api.Compare(api.Neighbours("apple", 3, space=tmp_path / "a"),
+                                       tmp_path / "b"))
+    assert len(result.first.items) == 3 and len(result.second.items) == 3
+    assert 0.0 <= result.agreement <= 1.0
+    assert result.common == {s.word for s in result.first.items} & {
+        s.word for s in result.second.items}
+    missing = engine.handle(api.Compare(api.Neighbours("tram", 3, space=tmp_path / "a"),
+                                        tmp_path / "b"))
+    assert missing.first is not None and missing.second is None
+    assert "'tram' is not in this space" in missing.second_error
+    assert missing.agreement is None
+    analogy = engine.handle(api.Compare(api.Analogy("apple", "pear", "car", 2,
+                                                    space=tmp_path / "a"), tmp_path / "b"))
+    assert len(analogy.first.items) == 2 and len(analogy.second.items) == 2
