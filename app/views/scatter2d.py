@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QVBoxLayout, QWidget
 
 from app.state import AppState
+from app.views.point_raster import RASTER_MIN_POINTS, PointRasterItem
 from app.views.selection_tools import (
     TOOLS,
     SelectingViewBox,
@@ -90,9 +91,13 @@ class Scatter2DView(QWidget):
                                            pen=pg.mkPen("w", width=1.5))
         self.hovered = pg.ScatterPlotItem(pxMode=True, size=12, brush=None,
                                           pen=pg.mkPen(HOVER, width=1.5))
+        # Big spaces (400k words) are drawn as one image instead (app/views/point_raster.py).
+        self.raster = PointRasterItem(POINT, _COLOURED_POINT_ALPHA)
+        self.raster.hide()
+        self.raster_mode = False
         # Labels sit under the coloured markers, so a label never hides a neighbour's dot.
-        for z, item in ((0, self.points), (4, self.highlight), (5, self.selected),
-                        (6, self.hovered)):
+        for z, item in ((0, self.points), (0, self.raster), (4, self.highlight),
+                        (5, self.selected), (6, self.hovered)):
             item.setZValue(z)
             self.plot.addItem(item)
 
@@ -260,10 +265,20 @@ class Scatter2DView(QWidget):
 
     def _on_state_projection_changed(self) -> None:
         coords = self.xy
-        if len(coords) and self._shown_keys == self.state.keys:
+        if len(coords) >= RASTER_MIN_POINTS:
+            if not self.raster_mode:
+                self.points.clear()
+                self.points.hide()
+                self._shown_keys = ()
+                self.raster_mode = True
+            self.raster.set_points(coords)
+            self.raster.show()
+        elif len(coords) and self._shown_keys == self.state.keys:
+            self._leave_raster_mode()
             self._move_points(coords)
             self.points.show()
         elif len(coords):
+            self._leave_raster_mode()
             self.points.setData(pos=coords, data=np.array(self.state.keys, dtype=object))
             self._applied_colours = None  # a fresh item: every point has the default brush
             self._all_visible = True
@@ -273,11 +288,18 @@ class Scatter2DView(QWidget):
             # A space is loading (set_space clears the layout first). Hidden, not cleared:
             # the next layout usually has the same words (each epoch of a training run).
             self.points.hide()
+            self.raster.hide()
         self._frequent_words = self._pick_frequent_words()
         self._on_state_highlight_changed(self.state.highlighted)
         self._on_state_selection_changed(self.state.selection or "")
         self._on_state_hover_changed(self.state.hover or "")
         self.view_box.autoRange(padding=0.02)
+
+    def _leave_raster_mode(self) -> None:
+        if self.raster_mode:
+            self.raster_mode = False
+            self.raster.set_points(np.zeros((0, 2), dtype=np.float32))
+            self.raster.hide()
 
     def _move_points(self, coords: np.ndarray) -> None:
         """New positions for the same words (each epoch of a training run, another
@@ -516,10 +538,16 @@ class Scatter2DView(QWidget):
 
     def point_brushes(self) -> list:
         """The brush every point is drawn with (its own, else the item's default)."""
+        if self.raster_mode:
+            return [pg.mkBrush(self.raster.colour_of(i)) for i in range(len(self.xy))]
         default = self.points.opts["brush"]
         return [default if b is None else b for b in self.points.data["brush"]]
 
     def _apply_colours(self) -> None:
+        if self.raster_mode:
+            self.raster.set_colours(self.state.shown_colours())
+            self._style_frequent_labels(self.state.shown_colours() is not None)
+            return
         n = len(self.points.data)
         if n == 0:
             return
@@ -541,18 +569,22 @@ class Scatter2DView(QWidget):
                          for r, g, b, _ in palette]
             self.points.setBrush(shared[inverse.ravel()])
         self._applied_colours = colours
+        self._style_frequent_labels(colours is not None and len(colours) == n)
+
+    def _style_frequent_labels(self, coloured: bool) -> None:
         # Over coloured points the grey labels of frequent words need a backing to stay
         # legible; over the pale default cloud they read better without one.
-        coloured = colours is not None and len(colours) == n
         for label in self._frequent_labels:
             label.fill = pg.mkBrush(255, 255, 255, 150) if coloured else pg.mkBrush(None)
             label.setColor(FREQUENT_LABEL.darker(160) if coloured else FREQUENT_LABEL)
             label.update()
 
     def _apply_visibility(self, frame: bool) -> None:
-        n = len(self.points.data)
+        n = len(self.xy) if self.raster_mode else len(self.points.data)
         visible = self.state.visible_mask()
-        if n and not (visible is None and self._all_visible):
+        if self.raster_mode:
+            self.raster.set_visible_points(visible)
+        elif n and not (visible is None and self._all_visible):
             self.points.setPointsVisible(np.ones(n, dtype=bool) if visible is None
                                          else visible[:n])
             self._all_visible = visible is None

@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.state import AppState
+from app.views.point_raster import RASTER_MIN_POINTS, GLPointRasterItem
 from app.views.scatter2d import (
     ARROW,
     FREQUENT_LABEL,
@@ -146,6 +147,11 @@ class Scatter3DView(QWidget):
                                              glOptions=_BLEND)
         self.hovered = gl.GLScatterPlotItem(size=11, pxMode=True, color=_rgba(HOVER, 0.6),
                                             glOptions=_BLEND)
+        # Big spaces (400k words): one image splatted in numpy (app/views/point_raster.py).
+        self.raster = GLPointRasterItem(POINT, 0.22, 0.45)
+        self.raster.setDepthValue(-1)
+        self.view.addItem(self.raster)
+        self.raster_mode = False
         for depth, item in enumerate((self.points, self.highlight, self.selected,
                                       self.hovered)):
             item.setDepthValue(depth)
@@ -256,9 +262,13 @@ class Scatter3DView(QWidget):
             # A 2-D layout is the 2D view's; keep nothing stale here.
             self._xyz = np.zeros((0, 3), dtype=np.float32)
             self.points.setData(pos=self._xyz)
+            self.raster.set_points(self._xyz)
+            self.raster_mode = False
         else:
             self._xyz = np.ascontiguousarray(coords, dtype=np.float32)
-            self.points.setData(pos=self._xyz)
+            self.raster_mode = len(self._xyz) >= RASTER_MIN_POINTS
+            self.raster.set_points(self._xyz if self.raster_mode else self._xyz[:0])
+            self.points.setData(pos=self._xyz[:0] if self.raster_mode else self._xyz)
             self._frame_cloud()
         self._on_state_highlight_changed(self.state.highlighted)
         self._on_state_selection_changed(self.state.selection or "")
@@ -428,12 +438,19 @@ class Scatter3DView(QWidget):
         return np.atleast_2d(np.asarray(self.points.color, dtype=float))
 
     def drawn_point_count(self) -> int:
+        if self.raster_mode:
+            visible = self.state.visible_mask()
+            return self.raster.point_count() if visible is None else int(visible.sum())
         return len(self.points.pos) if self.points.pos is not None else 0
 
     def _apply_points(self) -> None:
         if len(self._xyz) == 0:
             return
         colours = self.state.shown_colours()
+        if self.raster_mode:
+            self.raster.set_colours(colours)
+            self.raster.set_visible_points(self.state.visible_mask())
+            return
         if colours is None:
             colour = _rgba(POINT, 0.22)
         else:
