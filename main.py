@@ -51,6 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="open the Compare tab with this second space (a folder, a file "
                              "or a name such as glove-6b-50d); --select and --analogy are "
                              "then answered in both spaces")
+    parser.add_argument("--overlay", action="store_true",
+                        help="with --compare: align the space to the second one and show "
+                             "both in one layout (then --select draws its counterparts)")
     parser.add_argument("--evaluate", action="store_true",
                         help="once loaded, evaluate the space in the Evaluation panel (with "
                              "--screenshot: and show its first failure in the plot)")
@@ -88,9 +91,11 @@ class ScreenshotRun(QObject):
     def __init__(self, window: MainWindow, out: Path, select: str | None = None,
                  timeout_s: float = SCREENSHOT_TIMEOUT_S, view: str = "2d",
                  train: str | None = None, analogy: str | None = None,
-                 evaluate: bool = False, compare: Path | None = None) -> None:
+                 evaluate: bool = False, compare: Path | None = None,
+                 overlay: bool = False) -> None:
         super().__init__(window)
         self.compare = compare
+        self.overlay = overlay
         self.analogy = analogy
         self.evaluate = evaluate
         self.window = window
@@ -121,6 +126,14 @@ class ScreenshotRun(QObject):
             panel.projection_shown.connect(self._on_window_ready)
             panel.projection_ended.connect(self._on_projection_ended)
             self.window.views.show_dims(3)
+            return
+        if self.compare is not None and self.overlay:
+            panel = self.window.compare_panel
+            self.window.side_tabs.setCurrentWidget(panel)
+            panel.compare_with(self.compare)
+            self.overlay = False
+            panel.overlaid.connect(self._on_window_ready)  # then go on as if just loaded
+            panel.overlay()
             return
         if self.compare is not None:
             panel = self.window.compare_panel
@@ -304,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.screenshot is not None:
         run = ScreenshotRun(window, args.screenshot, args.select, view=args.view,
                             train=args.train, analogy=args.analogy, evaluate=args.evaluate,
-                            compare=args.compare)
+                            compare=args.compare, overlay=args.overlay)
 
         def on_done(code: int) -> None:
             for message in run.messages:

@@ -36,8 +36,10 @@ class AppState(QObject):
         self.space_path: Path | None = None
         self.keys: tuple[str, ...] = ()
         self.coords: np.ndarray = np.zeros((0, 2), dtype=np.float32)
-        # How ``coords`` were made; ``None`` for coordinates read from a file.
+        # How ``coords`` were made; ``None`` for coordinates read from a file or made by
+        # something other than a projection (``projection_made_by`` says what).
         self.projection_params: ProjectionParams | None = None
+        self.projection_made_by = ""
         self._row_of: dict[str, int] = {}
         self._row_of_keys: tuple[str, ...] | None = None  # the keys _row_of maps
         self.selection: str | None = None
@@ -61,11 +63,14 @@ class AppState(QObject):
         self.set_colours(None)
         self.set_selected_set([])
         self.show_all()
+        self.set_counterparts(None)
         self.space_changed.emit()
 
     def set_projection(self, keys: tuple[str, ...], coords: np.ndarray,
-                       params: ProjectionParams | None = None) -> None:
-        """Show ``coords`` (N x 2 or N x 3) for ``keys``; words not in ``keys`` are hidden."""
+                       params: ProjectionParams | None = None, made_by: str = "") -> None:
+        """Show ``coords`` (N x 2 or N x 3) for ``keys``; words not in ``keys`` are hidden.
+        ``made_by`` says where coordinates without ``params`` come from (default: a
+        file)."""
         if len(keys) != len(coords):
             raise ValueError(f"{len(keys)} keys but {len(coords)} coordinates")
         if coords.ndim != 2 or coords.shape[1] not in (2, 3):
@@ -73,7 +78,12 @@ class AppState(QObject):
         self.keys = tuple(keys)
         self.coords = coords
         self.projection_params = params
+        self.projection_made_by = made_by
         self._row_of = self._rows_for(self.keys)
+        if self.counterpart_keys:  # they belonged to the shared layout just replaced
+            self.counterpart_keys, self.counterpart_coords = (), None
+            self._counterpart_row = {}
+            self.counterparts_changed.emit()
         self.projection_changed.emit()
 
     def _rows_for(self, keys: tuple[str, ...]) -> dict[str, int]:
@@ -209,6 +219,39 @@ class AppState(QObject):
 
     def is_visible(self, word: str | None) -> bool:
         return bool(word) and (self.visible_words is None or word in self.visible_words)
+
+    # ---- counterparts: the same words in another space, in a shared layout --------------
+    counterparts_changed = Signal()
+    counterpart_keys: tuple[str, ...] = ()
+    counterpart_coords: np.ndarray | None = None
+    counterpart_space: str = ""  # what to call the other space
+    _counterpart_row: dict[str, int] = {}
+
+    def set_counterparts(self, keys: tuple[str, ...] | None, coords: np.ndarray | None = None,
+                         space: str = "") -> None:
+        """Where the words sit in another space drawn on the same axes as ``coords`` (an
+        aligned shared layout, engine/words/align.py); ``None`` clears them. Set after
+        ``set_projection``: a new projection clears them."""
+        if keys is None or coords is None:
+            if not self.counterpart_keys:
+                return
+            self.counterpart_keys, self.counterpart_coords, self.counterpart_space = (), None, ""
+            self._counterpart_row = {}
+        else:
+            if len(keys) != len(coords) or coords.shape[1] != self.coords.shape[1]:
+                raise ValueError(f"{len(keys)} counterpart keys with coordinates of shape "
+                                 f"{coords.shape}, for a {self.coords.shape[1]}-D layout")
+            self.counterpart_keys = tuple(keys)
+            self.counterpart_coords = coords
+            self.counterpart_space = space
+            self._counterpart_row = dict(zip(self.counterpart_keys,
+                                             range(len(self.counterpart_keys)), strict=True))
+        self.counterparts_changed.emit()
+
+    def counterpart_of(self, word: str) -> np.ndarray | None:
+        """The word's position in the other space of the shared layout, if any."""
+        row = self._counterpart_row.get(word)
+        return None if row is None else self.counterpart_coords[row]
 
     def set_label_size(self, points: int) -> None:
         """The base size of word labels in points (``DEFAULT_LABEL_SIZE`` by default)."""

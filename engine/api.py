@@ -17,8 +17,8 @@ from engine.spaces import EmbeddingSpace, Scored
 from engine.spaces.named import NamedSpace
 
 __all__ = [
-    "Align", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters", "Compare",
-    "Comparison", "EngineError",
+    "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters",
+    "Compare", "Comparison", "EngineError",
     "Evaluate", "ExportVectors", "ImportVectors", "ListSpaces", "LoadSpace", "NamedSpace",
     "Neighbourhood", "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining",
     "Progress", "Project", "Scored", "TrainWords", "VectorOf",
@@ -117,6 +117,18 @@ class Align:
     test_words: int = 2_000
     seed: int = 0
     method: str = "orthogonal"  # or "linear" (least squares), for comparison
+
+
+@dataclass(frozen=True)
+class AlignedLayout:
+    """``space`` aligned to ``other`` and both projected on the same axes (PCA of
+    ``other``): the result is an ``engine.words.align.SharedLayout``."""
+
+    space: Path | None
+    other: Path | None
+    dims: int = 2
+    vocab_limit: int | None = 30_000
+    seed: int = 0
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,14 @@ class Engine:
             self.remember(r.out, result.space)
         return result
 
+    def _handle_AlignedLayout(self, r: api.AlignedLayout, progress, cancel):
+        from engine.words.align import shared_layout
+
+        source = self.space(r.space, progress=progress, cancel=cancel)
+        target = self.space(r.other, progress=progress, cancel=cancel)
+        return shared_layout(source, target, r.dims, vocab_limit=r.vocab_limit, seed=r.seed,
+                             progress=progress, cancel=cancel)
+
     def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
         from engine.storage import export_vectors
 
@@ -291,7 +299,7 @@ PROJECTION_REQUESTS = (api.Project,)
 # evaluation (2-3 s) or reading/writing a large vector file takes seconds: too long to
 # hold up a neighbours query, and none of them must wait minutes behind a UMAP.
 ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf, api.Evaluate, api.ImportVectors,
-                     api.ExportVectors, api.Align)
+                     api.ExportVectors, api.Align, api.AlignedLayout)
 
 
 def lane_of(request: Any) -> str:

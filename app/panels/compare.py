@@ -44,6 +44,7 @@ class ComparePanel(QWidget):
 
     status_message = Signal(str)
     compared = Signal(object)  # the api.Comparison now shown
+    overlaid = Signal(object)  # the SharedLayout now shown in the views
 
     def __init__(self, state: AppState, client: EngineClient,
                  parent: QWidget | None = None) -> None:
@@ -53,6 +54,7 @@ class ComparePanel(QWidget):
         self._job: int | None = None
         self.comparison: api.Comparison | None = None
         self._last_query: Any = None  # the last query asked, to ask again on a new space
+        self._layout_job: int | None = None
 
         self.other = QComboBox()
         self.other.setObjectName("compare_with")
@@ -60,6 +62,11 @@ class ComparePanel(QWidget):
         self.other.addItem(NOT_CHOSEN, None)
         self.open_button = QPushButton("Folder…")
         self.open_button.setToolTip("Compare with a space saved in a folder")
+        self.overlay_button = QPushButton("Align and overlay")
+        self.overlay_button.setToolTip(
+            "Rotate the space on screen onto the second one (orthogonal Procrustes on their "
+            "shared words) and draw both on the same axes: a selected word and its "
+            "neighbours get a dashed line to where they sit in the second space")
         self.query = QLineEdit()
         self.query.setPlaceholderText("A word, or A B C for A − B + C")
         self.query.setClearButtonEnabled(True)
@@ -80,6 +87,7 @@ class ComparePanel(QWidget):
         row.addWidget(self.other, 1)
         row.addWidget(self.open_button)
         layout.addLayout(row)
+        layout.addWidget(self.overlay_button)
         layout.addWidget(self.query)
         layout.addWidget(self.title)
         layout.addWidget(self.agreement)
@@ -93,6 +101,7 @@ class ComparePanel(QWidget):
 
         self.other.activated.connect(self._on_other_activated)
         self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.overlay_button.clicked.connect(self._on_overlay_button_clicked)
         self.query.returnPressed.connect(self._on_query_return_pressed)
         self.first.itemClicked.connect(self._on_list_item_clicked)
         self.second.itemClicked.connect(self._on_list_item_clicked)
@@ -154,6 +163,16 @@ class ComparePanel(QWidget):
         self.agreement.setText("Asking both spaces…")
         self._job = self.client.submit(api.Compare(query, self.other_space))
 
+    def overlay(self) -> None:
+        """Align the active space to the second one and show both in one layout."""
+        if self.other_space is None:
+            self.agreement.setText("Choose a second space above to align with.")
+            return
+        self.agreement.setText(f"Aligning with {self.other.currentText()}…")
+        self.overlay_button.setEnabled(False)
+        self._layout_job = self.client.submit(api.AlignedLayout(
+            self.state.space_path, self.other_space, dims=2))
+
     def follow(self, query: Any) -> None:
         """A query the Words panel answered: compare it too, if a second space is set."""
         if self.other_space is not None:
@@ -180,7 +199,7 @@ class ComparePanel(QWidget):
     def _show(self, result: api.Comparison) -> None:
         self.comparison = result
         common = result.common
-        names = (self._space_name(self.state.space_path), self.other.currentText())
+        names = (self._space_name(self.state.space_path), self._short_name())
         for tree, label, name, answer, error in (
                 (self.first, self.first_label, names[0], result.first, result.first_error),
                 (self.second, self.second_label, names[1], result.second,
@@ -222,6 +241,28 @@ class ComparePanel(QWidget):
         if self._last_query is not None:
             self.ask(self._last_query)
 
+    def _on_overlay_button_clicked(self) -> None:
+        self.overlay()
+
+    def _short_name(self) -> str:
+        # "GloVe 6B (50d, Wikipedia + Gigaword)" -> "GloVe 6B": labels in the plot
+        return self.other.currentText().split(" (")[0]
+
+    def _show_layout(self, layout: Any) -> None:
+        name = self._short_name()
+        self.state.set_projection(layout.keys, layout.coords, None,
+                                  made_by=f"aligned with {name}, on its PCA axes")
+        self.state.set_counterparts(layout.other_keys, layout.other_coords, name)
+        summary = layout.alignment.summary()
+        self.agreement.setText(
+            f"Aligned onto <b>{name}</b> ({summary['shared_words']:,} shared words): "
+            f"held-out precision@1 {summary['precision_at_1']:.2f}, @5 "
+            f"{summary['precision_at_5']:.2f}. Both are drawn on {name}'s first two "
+            "principal axes; select a word: a dashed line goes to where it sits there.")
+        self.status_message.emit(f"Aligned with {name}: precision@1 "
+                                 f"{summary['precision_at_1']:.2f} on held-out words.")
+        self.overlaid.emit(layout)
+
     def _on_open_button_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Compare with a space folder")
         if folder:
@@ -255,9 +296,18 @@ class ComparePanel(QWidget):
         if job_id == self._job:
             self._job = None
             self._show(result)
+        elif job_id == self._layout_job:
+            self._layout_job = None
+            self.overlay_button.setEnabled(True)
+            self._show_layout(result)
 
     def _on_client_job_failed(self, job_id: int, message: str) -> None:
-        if job_id == self._job:
+        if job_id == self._layout_job:
+            self._layout_job = None
+            self.overlay_button.setEnabled(True)
+            self.agreement.setText(one_line(message))
+            self.status_message.emit(f"Aligning failed: {one_line(message)}")
+        elif job_id == self._job:
             self._job = None
             self.agreement.setText(one_line(message))
             self.status_message.emit(f"Comparison failed: {one_line(message)}")
@@ -265,3 +315,6 @@ class ComparePanel(QWidget):
     def _on_client_job_cancelled(self, job_id: int) -> None:
         if job_id == self._job:
             self._job = None
+        elif job_id == self._layout_job:
+            self._layout_job = None
+            self.overlay_button.setEnabled(True)

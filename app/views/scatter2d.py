@@ -42,6 +42,8 @@ _LABEL_GRID = 10
 # label placed before it: above right, below right, above left, below left.
 _LABEL_ANCHORS = ((0.0, 1.0), (0.0, 0.0), (1.0, 1.0), (1.0, 0.0))
 ARROW = QColor(30, 130, 70)
+# A word's place in the other space of an aligned shared layout (the Compare tab).
+COUNTERPART = QColor(120, 40, 160)
 MISSED_ARROW = QColor(120, 120, 120)
 # The head's tip stops this many pixels short of the end word, at the edge of its
 # highlight marker (9 px across) instead of under it.
@@ -118,6 +120,7 @@ class Scatter2DView(QWidget):
         state.centre_requested.connect(self._on_state_centre_requested)
         self._init_arrows()
         self._init_selection_tools()
+        self._init_counterparts()
 
     @property
     def xy(self) -> np.ndarray:
@@ -680,3 +683,70 @@ class Scatter2DView(QWidget):
                 font.setPointSize(scaled_point_size(base, label_size))
                 item.setFont(font)
         self._spread_labels()
+
+    # ---- counterparts (the same words in an aligned second space) ---------------------
+    def _init_counterparts(self) -> None:
+        """For the selected word and its highlighted neighbours: a hollow diamond where
+        the word sits in the other space of a shared layout, and a dashed line from its
+        point here to there."""
+        self.counterpart_lines = pg.PlotCurveItem(
+            pen=pg.mkPen(COUNTERPART, width=1.5, style=Qt.PenStyle.DashLine),
+            connect="pairs", antialias=True)
+        self.counterpart_lines.setZValue(3.4)
+        self.plot.addItem(self.counterpart_lines, ignoreBounds=True)
+        self.counterpart_points = pg.ScatterPlotItem(
+            pxMode=True, size=10, symbol="d", brush=pg.mkBrush(255, 255, 255, 160),
+            pen=pg.mkPen(COUNTERPART, width=1.5))
+        self.counterpart_points.setZValue(3.9)
+        self.plot.addItem(self.counterpart_points, ignoreBounds=True)
+        self._counterpart_label = self._make_label(COUNTERPART, 9, bold=False, z=3,
+                                                   fill=True)
+        self._counterpart_words: list[str] = []
+        for signal in (self.state.counterparts_changed, self.state.selection_changed,
+                       self.state.highlight_changed, self.state.projection_changed):
+            signal.connect(self._on_state_counterparts_changed)
+
+    def counterpart_words(self) -> list[str]:
+        """The words whose other-space position is drawn now (for tests)."""
+        return list(self._counterpart_words)
+
+    def _on_state_counterparts_changed(self, *_: object) -> None:
+        state = self.state
+        words, starts, ends = [], [], []
+        if state.counterpart_keys:
+            for word in dict.fromkeys([state.selection, *state.highlighted]):
+                row = state.row_of(word) if word else None
+                there = state.counterpart_of(word) if word else None
+                if row is None or there is None:
+                    continue
+                words.append(word)
+                starts.append(self.xy[row])
+                ends.append(there[:2])
+        self._counterpart_words = words
+        if words:
+            ends_xy = np.asarray(ends, dtype=float)
+            pairs = np.empty((2 * len(words), 2))
+            pairs[0::2], pairs[1::2] = np.asarray(starts, dtype=float), ends_xy
+            self.counterpart_lines.setData(x=pairs[:, 0], y=pairs[:, 1])
+            self.counterpart_points.setData(pos=ends_xy)
+        else:
+            self.counterpart_lines.setData(x=np.zeros(0), y=np.zeros(0))
+            self.counterpart_points.clear()
+        first = words[0] if words else None
+        if first is not None and first == state.selection:
+            x, y = (float(v) for v in ends[0])
+            self._counterpart_label.setText(f"{first} in {state.counterpart_space}")
+            self._counterpart_label.setPos(x, y)
+            self._counterpart_label.show()
+            self._keep_in_view(starts[0], ends[0])
+        else:
+            self._counterpart_label.hide()
+
+    def _keep_in_view(self, *points: np.ndarray) -> None:
+        """Widen the view just enough to show ``points`` (a word and its counterpart)."""
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        xs = [x0, x1, *(float(p[0]) for p in points)]
+        ys = [y0, y1, *(float(p[1]) for p in points)]
+        if min(xs) < x0 or max(xs) > x1 or min(ys) < y0 or max(ys) > y1:
+            self.view_box.setRange(xRange=(min(xs), max(xs)), yRange=(min(ys), max(ys)),
+                                   padding=0.05)

@@ -106,7 +106,8 @@ class ScatterSwitch(QWidget):
         if not len(self.state.coords):
             self.hint.setText("")
         elif params is None:
-            self.hint.setText(f"{len(self.state.keys):,} words, coordinates from a file")
+            made_by = self.state.projection_made_by or "coordinates from a file"
+            self.hint.setText(f"{len(self.state.keys):,} words, {made_by}")
         else:
             method = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}[params.method]
             seed = "" if params.method == "pca" else f", seed {params.seed}"

@@ -232,3 +232,57 @@ def _changed_neighbourhoods(words: list[str], a: np.ndarray, b: np.ndarray, k: i
         tuple(words[j] for j in neighbours_a[i]), tuple(words[j] for j in neighbours_b[i]))
         for i in worst)
     return changed, float(overlaps.mean())
+
+
+@dataclass(frozen=True, eq=False)
+class SharedLayout:
+    """Two spaces in one 2-D or 3-D picture: the source space mapped into the target's
+    frame (``alignment``), both projected on the same PCA axes of the target, so that a
+    word's two positions can be compared (``coords[i]`` for ``keys[i]`` of the source,
+    ``other_coords[j]`` for ``other_keys[j]`` of the target)."""
+
+    keys: tuple[str, ...]
+    coords: np.ndarray
+    other_keys: tuple[str, ...]
+    other_coords: np.ndarray
+    alignment: Alignment
+
+    def counterparts(self) -> dict[str, np.ndarray]:
+        """Each target word's position, by word."""
+        return dict(zip(self.other_keys, self.other_coords, strict=True))
+
+
+def shared_layout(
+    source: EmbeddingSpace,
+    target: EmbeddingSpace,
+    dims: int = 2,
+    *,
+    vocab_limit: int | None = 30_000,
+    seed: int = 0,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> SharedLayout:
+    """Align ``source`` to ``target`` (``align``), then project both on the target's
+    first ``dims`` principal axes (of its normalised vectors; the same axes for both)."""
+    if dims not in (2, 3):
+        raise EngineError(f"A shared layout has 2 or 3 axes, not {dims}.")
+
+    def part(start: float, span: float) -> ProgressCallback:
+        return lambda p: progress(Progress(start + span * p.fraction, p.message, p.stats))
+
+    alignment = align(source, target, vocab_limit=vocab_limit, seed=seed,
+                      progress=part(0.0, 0.8), cancel=cancel)
+    cancel.raise_if_cancelled()
+    progress(Progress(0.85, "Projecting both spaces on the same axes"))
+    tgt = normalised(target.vectors).astype(np.float64)
+    mean = tgt.mean(axis=0)
+    tgt -= mean
+    eigenvalues, eigenvectors = np.linalg.eigh(tgt.T @ tgt)
+    axes = eigenvectors[:, np.argsort(eigenvalues)[::-1][:dims]]
+    signs = np.sign(axes[np.argmax(np.abs(axes), axis=0), np.arange(dims)])
+    signs[signs == 0] = 1.0
+    axes = axes * signs
+    other_coords = (tgt @ axes).astype(np.float32)
+    coords = ((alignment.space.vectors.astype(np.float64) - mean) @ axes).astype(np.float32)
+    progress(Progress(1.0, "Shared layout ready"))
+    return SharedLayout(source.keys, coords, target.keys, other_coords, alignment)

@@ -76,3 +76,29 @@ def test_without_a_second_space_the_panel_asks_for_one(qtbot, window):
     qtbot.waitUntil(lambda: any(t.startswith("Default space") for t in
                                 (panel.other.itemText(i) for i in range(panel.other.count()))),
                     timeout=TIMEOUT_MS)
+
+
+def test_align_and_overlay_draws_each_word_where_it_sits_in_the_other_space(
+        qtbot, window, other_space_path):
+    panel = window.compare_panel
+    panel.compare_with(other_space_path)
+    with qtbot.waitSignal(panel.overlaid, timeout=TIMEOUT_MS) as blocker:
+        panel.overlay_button.click()
+    layout = blocker.args[0]
+    state = window.state
+    assert "aligned with other-space" in state.projection_made_by
+    assert "aligned with other-space" in window.views.hint.text()
+    assert state.counterpart_keys == layout.other_keys and "pear" not in layout.other_keys
+    assert "precision@1" in panel.agreement.text()
+    # The noisy copy aligns back onto itself: most words land near their counterparts.
+    assert layout.alignment.precision_at_1 > 0.5
+    view = window.scatter
+    state.select("apple")
+    assert "apple" in view.counterpart_words()
+    assert view._counterpart_label.isVisible()
+    assert view._counterpart_label.toPlainText() == "apple in other-space"
+    state.select("pear")  # a word the other space lacks: no counterpart
+    assert "pear" not in view.counterpart_words()
+    # Any new layout ends the overlay.
+    state.set_projection(state.keys, state.coords.copy(), None)
+    assert state.counterpart_keys == () and view.counterpart_words() == []

@@ -112,3 +112,16 @@ def test_the_least_squares_map_fits_too_but_is_not_orthogonal():
     assert not np.allclose(linear.matrix.T @ linear.matrix, np.eye(12), atol=1e-3)
     with pytest.raises(EngineError, match="Unknown alignment method"):
         align(source, target, method="cca")
+
+
+def test_a_shared_layout_puts_a_rotated_copy_on_the_same_points():
+    from engine.words.align import shared_layout
+
+    source, target, _ = rotated_pair(n=300, dim=6)
+    layout = shared_layout(source, target, dims=2, vocab_limit=None)
+    assert layout.coords.shape == (300, 2) and layout.other_coords.shape == (300, 2)
+    assert np.allclose(layout.coords, layout.other_coords, atol=1e-4)
+    assert layout.alignment.precision_at_1 == 1.0
+    assert set(layout.counterparts()) == set(target.keys)
+    with pytest.raises(EngineError, match="2 or 3 axes"):
+        shared_layout(source, target, dims=4)
