@@ -20,17 +20,16 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.engine_client import EngineClient
+from app.panels.tables import ranked_list
 from app.panels.words import one_line
 from app.state import AppState
 from engine import api
@@ -78,8 +77,8 @@ class ComparePanel(QWidget):
         self.second_label = QLabel("")
         for label in (self.first_label, self.second_label):
             label.setWordWrap(True)
-        self.first = self._ranked_list()
-        self.second = self._ranked_list()
+        self.first = ranked_list(alternating=False)
+        self.second = ranked_list(alternating=False)
 
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -109,19 +108,6 @@ class ComparePanel(QWidget):
         client.job_finished.connect(self._on_client_job_finished)
         client.job_failed.connect(self._on_client_job_failed)
         client.job_cancelled.connect(self._on_client_job_cancelled)
-
-    @staticmethod
-    def _ranked_list() -> QTreeWidget:
-        tree = QTreeWidget()
-        tree.setColumnCount(2)
-        tree.setHeaderLabels(["word", "score"])
-        tree.setRootIsDecorated(False)
-        tree.setUniformRowHeights(True)
-        header = tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(False)
-        return tree
 
     # ---- API -------------------------------------------------------------------------
     @property

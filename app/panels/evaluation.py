@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine_client import EngineClient
+from app.panels.tables import ranked_list
 from app.panels.words import one_line
 from app.state import AppState
 from engine import api
@@ -102,18 +102,8 @@ class EvaluationPanel(QWidget):
 
     @staticmethod
     def _table(headers: list[str]) -> QTreeWidget:
-        tree = QTreeWidget()
-        tree.setColumnCount(len(headers))
-        tree.setHeaderLabels(headers)
-        tree.setRootIsDecorated(False)
-        tree.setUniformRowHeights(True)
-        tree.setAlternatingRowColors(True)
+        tree = ranked_list(tuple(headers))
         tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps "gram1-…-adverb" legible
-        header = tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(headers)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(False)
         return tree
 
     def _lay_out(self) -> None:

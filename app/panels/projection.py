@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -40,6 +41,9 @@ METHODS = (("PCA", "pca"), ("UMAP", "umap"), ("t-SNE", "tsne"))
 # UMAP and t-SNE of the whole default vocabulary take minutes on two cores (see
 # ProjectionParams); the most frequent 20k words keep them near interactive.
 SLOW_METHOD_LIMIT = 20_000
+# Above this many words "place the rest" starts checked: UMAP or t-SNE of GloVe's 400k
+# would take many minutes on two cores, and showing only 20k of them hides most words.
+PLACE_REST_FROM = 100_000
 _MAX_LIMIT = 10_000_000
 
 
@@ -78,6 +82,11 @@ class ProjectionPanel(QWidget):
         self.limit.setSingleStep(1000)
         self.limit.setSpecialValueText("all words")
         self.limit.setToolTip("Project only the N most frequent words; the rest are hidden.")
+        self.place_rest = QCheckBox("Place the other words")
+        self.place_rest.setToolTip(
+            "UMAP and t-SNE: fit on the most frequent words (the limit above), then put "
+            "every other word where its nearest fitted words lie, without optimising it. "
+            "Unchecked, the other words are not shown.")
         self.n_neighbors = QSpinBox()
         self.n_neighbors.setRange(2, 500)
         self.n_neighbors.setValue(15)
@@ -123,6 +132,7 @@ class ProjectionPanel(QWidget):
         form.addRow("Axes", self.dims)
         form.addRow("Seed", self.seed)
         form.addRow("Limit", self.limit)
+        form.addRow("", self.place_rest)
         # Method-specific settings: one page per method, only the current one shown.
         self.method_options = QStackedWidget()
         pca = QLabel("PCA: no settings.")
@@ -167,8 +177,12 @@ class ProjectionPanel(QWidget):
                       "min_dist": round(self.min_dist.value(), 4)}
         elif method == "tsne":
             params = {"perplexity": self.perplexity.value()}
+        limit = self.limit.value() or None
+        if method != "pca" and limit is not None and self.place_rest.isChecked():
+            params["fit_limit"] = limit
+            limit = None
         return api.Project(method=method, dims=dims or self.dims.currentData(),
-                           seed=self.seed.value(), limit=self.limit.value() or None,
+                           seed=self.seed.value(), limit=limit,
                            params=params, space=self.state.space_path)
 
     def run(self, request: api.Project | None = None) -> None:
@@ -254,6 +268,8 @@ class ProjectionPanel(QWidget):
             extra = {"n_neighbors": params.n_neighbors, "min_dist": params.min_dist}
         elif params.method == "tsne":
             extra = {"perplexity": params.perplexity}
+        if params.fit_limit is not None:
+            extra["fit_limit"] = params.fit_limit
         return api.Project(method=params.method, dims=dims, seed=params.seed,
                            limit=params.limit, params=extra, space=self.state.space_path)
 
@@ -291,6 +307,14 @@ class ProjectionPanel(QWidget):
         self.method_options.setCurrentIndex(self.method.currentIndex())
         self.seed.setEnabled(method != "pca")
         self.limit.setValue(0 if method == "pca" else SLOW_METHOD_LIMIT)
+        self._update_place_rest()
+
+    def _update_place_rest(self) -> None:
+        slow = self.method.currentData() != "pca"
+        self.place_rest.setVisible(slow)
+        space = self.state.space
+        self.place_rest.setChecked(slow and space is not None
+                                   and len(space) > PLACE_REST_FROM)
 
     def _on_project_button_clicked(self) -> None:
         self.run()
@@ -314,6 +338,7 @@ class ProjectionPanel(QWidget):
         self._drop()
         self._loaded.clear()
         self.setEnabled(self.state.space is not None)
+        self._update_place_rest()
 
     def _on_state_projection_changed(self) -> None:
         # Results computed elsewhere (the window's first PCA) are worth keeping too, and
@@ -328,7 +353,9 @@ class ProjectionPanel(QWidget):
         self.seed.setEnabled(params.method != "pca")
         self.dims.setCurrentIndex(self.dims.findData(params.dims))
         self.seed.setValue(params.seed)
-        self.limit.setValue(params.limit or 0)
+        self.limit.setValue(params.fit_limit or params.limit or 0)
+        self.place_rest.setVisible(params.method != "pca")
+        self.place_rest.setChecked(params.fit_limit is not None)
         if params.method == "umap":
             self.n_neighbors.setValue(params.n_neighbors)
             self.min_dist.setValue(params.min_dist)

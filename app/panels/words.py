@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine_client import EngineClient
+from app.panels.tables import ranked_list
 from app.state import AppState
 from engine import api
 
@@ -81,7 +81,7 @@ class WordsPanel(QWidget):
         self.metric = QComboBox()
         self.metric.addItems(["cosine", "euclidean"])
         self.neighbours_title = QLabel("Select a word to see its neighbours.")
-        self.neighbours = self._ranked_list()
+        self.neighbours = ranked_list()
 
         # analogy
         self.analogy_a = QLineEdit()
@@ -96,7 +96,7 @@ class WordsPanel(QWidget):
         self.analogy_method.setToolTip("add: 3CosAdd (Mikolov et al. 2013)\n"
                                        "mul: 3CosMul (Levy & Goldberg 2014)")
         self.analogy_go = QPushButton("Go")
-        self.analogy_results = self._ranked_list()
+        self.analogy_results = ranked_list()
 
         self._lay_out()
         self.setEnabled(False)
@@ -114,19 +114,6 @@ class WordsPanel(QWidget):
         state.selection_changed.connect(self._on_state_selection_changed)
         client.job_finished.connect(self._on_client_job_finished)
         client.job_failed.connect(self._on_client_job_failed)
-
-    def _ranked_list(self) -> QTreeWidget:
-        tree = QTreeWidget()
-        tree.setColumnCount(2)
-        tree.setHeaderLabels(["word", "score"])
-        tree.setRootIsDecorated(False)
-        tree.setUniformRowHeights(True)
-        tree.setAlternatingRowColors(True)
-        header = tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(False)
-        return tree
 
     def _lay_out(self) -> None:
         layout = QVBoxLayout(self)

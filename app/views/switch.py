@@ -111,6 +111,10 @@ class ScatterSwitch(QWidget):
         else:
             method = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}[params.method]
             seed = "" if params.method == "pca" else f", seed {params.seed}"
+            if params.fit_limit is not None:  # say that most words were placed, not fitted
+                seed += (f"; fitted on the {params.fit_limit:,} most frequent, the other "
+                         f"{len(self.state.keys) - params.fit_limit:,} placed by their "
+                         "nearest")
             self.hint.setText(f"{len(self.state.keys):,} words, {method} {dims}-D{seed}"
                               + ("   drag: orbit · wheel: zoom · Ctrl+drag: pan"
                                  if dims == 3 else ""))

@@ -176,3 +176,28 @@ def test_screenshot_in_3d_shows_the_labels(qtbot, small_space_path, tmp_path):
     # The selected word's label is drawn with a QPainter; a plain QWidget.grab loses it
     # and keeps only the red marker.
     assert _red(QImage(str(out))) > _red(win.grab().toImage()) + 30
+
+
+def test_umap_fitted_on_the_most_frequent_places_the_rest_and_says_so(qtbot, window,
+                                                                     monkeypatch):
+    """A big space's UMAP fits on the limit's most frequent words and places the others
+    (the checkbox starts checked above PLACE_REST_FROM words); the view says so."""
+    import app.panels.projection as projection_panel
+
+    monkeypatch.setattr(projection_panel, "PLACE_REST_FROM", 150)
+    panel = window.projection_panel
+    panel.method.setCurrentIndex(panel.method.findData("umap"))
+    assert panel.place_rest.isVisible() and panel.place_rest.isChecked()
+    panel.limit.setValue(120)
+    request = panel.request()
+    assert request.limit is None and request.params["fit_limit"] == 120
+    with qtbot.waitSignal(panel.projection_shown, timeout=120_000):
+        panel.run()
+    state = window.state
+    assert len(state.keys) == 200 and state.projection_params.fit_limit == 120
+    assert "fitted on the 120 most frequent, the other 80 placed" in window.views.hint.text()
+    assert panel.limit.value() == 120 and panel.place_rest.isChecked()
+    panel.place_rest.setChecked(False)  # unchecked: only the limit's words are shown
+    assert panel.request().limit == 120 and "fit_limit" not in panel.request().params
+    panel.method.setCurrentIndex(panel.method.findData("pca"))
+    assert not panel.place_rest.isVisible()

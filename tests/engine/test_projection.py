@@ -177,6 +177,35 @@ def test_tsne_gives_finite_reproducible_coordinates(tmp_path):
     assert any("iteration" in p.stats for p in reports)
 
 
+@pytest.mark.parametrize("method", ["umap", "tsne"])
+def test_fitting_on_the_most_frequent_places_the_rest_by_their_neighbours(tmp_path, method):
+    """A big space's UMAP or t-SNE is fitted on its first keys; every other key lands
+    where its nearest fitted keys are (here: near-copies of fitted keys, in 20 tight
+    clusters, land by their twins)."""
+    rng = np.random.default_rng(5)
+    centres = rng.standard_normal((20, 16)) * 4
+    fitted = centres[np.arange(300) % 20] + 0.2 * rng.standard_normal((300, 16))
+    twins = np.arange(0, 300, 3)
+    copies = fitted[twins] + 1e-3 * rng.standard_normal((len(twins), 16))
+    space = EmbeddingSpace(tuple(f"w{i}" for i in range(300)) + tuple(f"c{i}" for i in twins),
+                           np.vstack([fitted, copies]).astype(np.float32))
+    extra = {"n_iter": 150, "perplexity": 10} if method == "tsne" else {}
+    params = ProjectionParams(method, dims=2, seed=1, fit_limit=300, **extra)
+    reports: list[Progress] = []
+    result = project(space, params, reports.append, cache_dir=tmp_path)
+    assert result.coords.shape == (400, 2) and np.isfinite(result.coords).all()
+    spread = np.ptp(result.coords[:300], axis=0).max()
+    gaps = np.linalg.norm(result.coords[300:] - result.coords[twins], axis=1)
+    assert np.median(gaps) < 0.05 * spread
+    assert any("placing the other 100 points" in p.message for p in reports)
+    # Another fit size is another layout; a fit size covering every key is the plain one.
+    assert projection.cache_key(space.keys, space.vectors, params) != projection.cache_key(
+        space.keys, space.vectors, ProjectionParams(method, dims=2, seed=1, **extra))
+    assert ProjectionParams(method, **extra).relevant() == ProjectionParams(
+        method, **extra).relevant()
+    assert "fit_limit" not in ProjectionParams(method, **extra).relevant()
+
+
 @pytest.mark.parametrize("method", ["pca", "umap", "tsne"])
 def test_a_cancelled_token_raises_and_writes_nothing(tmp_path, method):
     token = CancelToken()
