@@ -255,32 +255,29 @@ class AppearanceBar(QWidget):
         self._apply(_rgba(rgb), legend)
 
     def _apply_frequency(self, counts: list[Any], rows: np.ndarray) -> None:
-        counts = np.asarray(counts, dtype=np.float64)
-        logs = np.log10(np.maximum(counts, 1.0))
         # From the rarest to the most frequent word: a vocabulary cut at min_count = 5
         # would otherwise spend the dark fifth of the map on counts nobody has.
-        low, high = float(logs.min()), float(logs.max())
-        span = max(high - low, 1e-9)
-        shown = np.where(rows >= 0, (logs[np.maximum(rows, 0)] - low) / span, np.nan)
-        ticks = [low, *range(math.floor(low) + 1, math.ceil(high)), high]
-        entries = [_swatch(map_colours(np.array([(t - low) / span]))[0],
-                           f"{round(10 ** t):,}") for t in ticks]
-        legend = ("<b>Frequency</b> (corpus count, log scale): " + " &nbsp; ".join(entries))
-        self._apply(_rgba(map_colours(shown)), legend)
+        logs = np.log10(np.maximum(np.asarray(counts, dtype=np.float64), 1.0))
+        self._apply_log_scale(logs, rows, lambda t: f"{round(10 ** t):,}",
+                              "<b>Frequency</b> (corpus count, log scale): ")
 
     def _apply_frequency_rank(self, ranks: list[Any], rows: np.ndarray) -> None:
         # Zipf: a word's count falls as 1 / rank, so -log(rank) orders and spaces the
         # colours as log(count) would, the most frequent word brightest.
         logs = -np.log10(np.maximum(np.asarray(ranks, dtype=np.float64), 1.0))
+        self._apply_log_scale(logs, rows, lambda t: f"{round(10 ** -t):,}",
+                              "<b>Frequency</b> (rank, 1 = most frequent; log scale; this "
+                              "space has no counts): ")
+
+    def _apply_log_scale(self, logs: np.ndarray, rows: np.ndarray, tick_label,
+                         title: str) -> None:
         low, high = float(logs.min()), float(logs.max())
         span = max(high - low, 1e-9)
         shown = np.where(rows >= 0, (logs[np.maximum(rows, 0)] - low) / span, np.nan)
         ticks = [low, *range(math.floor(low) + 1, math.ceil(high)), high]
-        entries = [_swatch(map_colours(np.array([(t - low) / span]))[0],
-                           f"{round(10 ** -t):,}") for t in ticks]
-        legend = ("<b>Frequency</b> (rank, 1 = most frequent; log scale; this space has "
-                  "no counts): " + " &nbsp; ".join(entries))
-        self._apply(_rgba(map_colours(shown)), legend)
+        entries = [_swatch(map_colours(np.array([(t - low) / span]))[0], tick_label(t))
+                   for t in ticks]
+        self._apply(_rgba(map_colours(shown)), title + " &nbsp; ".join(entries))
 
     def _apply_numeric(self, name: str, numbers: np.ndarray, rows: np.ndarray) -> None:
         lo, hi = float(np.nanmin(numbers)), float(np.nanmax(numbers))

@@ -25,22 +25,43 @@ RASTER_MIN_POINTS = 150_000
 _MAX_STACK = 64  # coverage stops growing visibly long before this many stacked dots
 
 
-class PointRasterItem(pg.GraphicsObject):
+class _Splatted:
+    """What the 2D and 3D items share: per-point colours and visibility, the cached
+    image, and a count of splats (for tests). ``update`` is the item's repaint request."""
+
+    def _init_splatted(self, colour: QColor, alpha: float, coloured_alpha: float) -> None:
+        self._rgb: np.ndarray | None = None  # N x 3 float32 per-point colours, or None
+        self._visible: np.ndarray | None = None
+        self._colour = np.array(colour.getRgb()[:3], dtype=np.float32)
+        self._alpha = alpha
+        self._coloured_alpha = coloured_alpha
+        self._cache_key: tuple | None = None
+        self._image: QImage | None = None
+        self._buffer: np.ndarray | None = None  # keeps the QImage's memory alive
+        self.splats = 0
+
+    def set_colours(self, rgba: np.ndarray | None) -> None:
+        """One RGBA row per point, or ``None`` for the default colour."""
+        self._rgb = None if rgba is None else np.asarray(rgba[:, :3], dtype=np.float32)
+        self._invalidate()
+
+    def set_visible_points(self, mask: np.ndarray | None) -> None:
+        self._visible = None if mask is None else np.asarray(mask, dtype=bool)
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._cache_key = None
+        self.update()
+
+
+class PointRasterItem(_Splatted, pg.GraphicsObject):
     """All points of a layout, as one image redrawn for the view's transform."""
 
     def __init__(self, colour: QColor, coloured_alpha: int) -> None:
         super().__init__()
+        self._init_splatted(colour, colour.alpha() / 255.0, coloured_alpha / 255.0)
         self._xy = np.zeros((0, 2), dtype=np.float32)
-        self._rgb: np.ndarray | None = None  # N x 3 float32 per-point colours, or None
-        self._visible: np.ndarray | None = None
         self._bounds = QRectF()
-        self._colour = np.array(colour.getRgb()[:3], dtype=np.float32)
-        self._alpha = colour.alpha() / 255.0
-        self._coloured_alpha = coloured_alpha / 255.0
-        self._cache_key: tuple | None = None
-        self._image: QImage | None = None
-        self._buffer: np.ndarray | None = None  # keeps the QImage's memory alive
-        self.splats = 0  # how many times the points were splatted (for tests)
 
     # ---- data --------------------------------------------------------------------------
     def set_points(self, xy: np.ndarray) -> None:
@@ -56,15 +77,6 @@ class PointRasterItem(pg.GraphicsObject):
         self._invalidate()
         self.informViewBoundsChanged()
 
-    def set_colours(self, rgba: np.ndarray | None) -> None:
-        """One RGBA row per point, or ``None`` for the default colour."""
-        self._rgb = None if rgba is None else np.asarray(rgba[:, :3], dtype=np.float32)
-        self._invalidate()
-
-    def set_visible_points(self, mask: np.ndarray | None) -> None:
-        self._visible = None if mask is None else np.asarray(mask, dtype=bool)
-        self._invalidate()
-
     def colour_of(self, row: int) -> QColor:
         """The colour point ``row`` is drawn in (its own, else the default)."""
         if self._rgb is not None:
@@ -72,10 +84,6 @@ class PointRasterItem(pg.GraphicsObject):
             return QColor(r, g, b, round(255 * self._coloured_alpha))
         r, g, b = (int(v) for v in self._colour)
         return QColor(r, g, b, round(255 * self._alpha))
-
-    def _invalidate(self) -> None:
-        self._cache_key = None
-        self.update()
 
     # ---- QGraphicsItem -------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
@@ -180,7 +188,7 @@ def _uniform_lut(colour: np.ndarray, alpha: float) -> np.ndarray:
     return lut
 
 
-class GLPointRasterItem(gl.GLGraphicsItem.GLGraphicsItem):
+class GLPointRasterItem(_Splatted, gl.GLGraphicsItem.GLGraphicsItem):
     """The 3D view's counterpart: each frame, the points are projected with the camera's
     matrix in numpy and splatted as above, then painted over the GL frame with a
     QPainter (as ``GLTextItem`` paints its text) before the overlays. Mesa's software
@@ -189,35 +197,15 @@ class GLPointRasterItem(gl.GLGraphicsItem.GLGraphicsItem):
 
     def __init__(self, colour: QColor, alpha: float, coloured_alpha: float) -> None:
         super().__init__()
+        self._init_splatted(colour, alpha, coloured_alpha)
         self._xyz = np.zeros((0, 3), dtype=np.float32)
-        self._rgb: np.ndarray | None = None
-        self._visible: np.ndarray | None = None
-        self._colour = np.array(colour.getRgb()[:3], dtype=np.float32)
-        self._alpha = alpha
-        self._coloured_alpha = coloured_alpha
-        self._cache_key: tuple | None = None
-        self._image: QImage | None = None
-        self._buffer: np.ndarray | None = None
-        self.splats = 0
 
     def set_points(self, xyz: np.ndarray) -> None:
         self._xyz = np.ascontiguousarray(xyz, dtype=np.float32)
         self._invalidate()
 
-    def set_colours(self, rgba: np.ndarray | None) -> None:
-        self._rgb = None if rgba is None else np.asarray(rgba[:, :3], dtype=np.float32)
-        self._invalidate()
-
-    def set_visible_points(self, mask: np.ndarray | None) -> None:
-        self._visible = None if mask is None else np.asarray(mask, dtype=bool)
-        self._invalidate()
-
     def point_count(self) -> int:
         return len(self._xyz)
-
-    def _invalidate(self) -> None:
-        self._cache_key = None
-        self.update()
 
     def paint(self) -> None:
         view = self.view()

@@ -39,15 +39,22 @@ def small_space_path(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def window(qtbot, small_space_path):
-    """A shown ``MainWindow`` whose space and projection have loaded."""
+def open_window(qtbot, space_path):
+    """A shown ``MainWindow`` on ``space_path`` whose space and layout have loaded; qtbot
+    closes it (and shuts its engine down) after the test."""
     from app.main_window import MainWindow
 
-    win = MainWindow(space_path=small_space_path)
-    qtbot.addWidget(win)  # closed (and its engine shut down) after the test
+    win = MainWindow(space_path=space_path)
+    qtbot.addWidget(win)
     win.show()
     with qtbot.waitSignal(win.ready, timeout=30_000):
         win.start()
+    return win
+
+
+@pytest.fixture
+def window(qtbot, small_space_path):
+    """A shown ``MainWindow`` whose space and projection have loaded."""
+    win = open_window(qtbot, small_space_path)
     yield win
     win.close()

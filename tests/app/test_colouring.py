@@ -15,6 +15,7 @@ from app.state import AppState
 from engine import api
 from engine.spaces import EmbeddingSpace
 from engine.storage import save_space
+from tests.app.conftest import open_window
 
 TIMEOUT_MS = 30_000
 needs_gl = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") == "offscreen",
@@ -201,11 +202,7 @@ def test_a_space_with_ranks_instead_of_counts_colours_by_frequency(qtbot, tmp_pa
     space = EmbeddingSpace(keys, rng.standard_normal((50, 8)).astype(np.float32),
                            {"rank": list(range(1, 51))})
     save_space(space, tmp_path / "ranked")
-    window = MainWindow(space_path=tmp_path / "ranked")
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.ready, timeout=TIMEOUT_MS):
-        window.start()
+    window = open_window(qtbot, tmp_path / "ranked")
     bar = window.views.appearance_bar
     offered = [bar.colour_by.itemText(i) for i in range(bar.colour_by.count())]
     assert offered == ["none", "clusters (k-means)", "frequency"]  # no "column: rank"

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 import app.views.scatter2d
 import app.views.scatter3d
 from app.views.point_raster import splat
+from tests.app.conftest import open_window
 
 TIMEOUT_MS = 30_000
 needs_gl = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") == "offscreen",
@@ -52,13 +53,7 @@ def raster_window(qtbot, small_space_path, monkeypatch):
     """The 200-word test space drawn the way a 400k space is."""
     monkeypatch.setattr(app.views.scatter2d, "RASTER_MIN_POINTS", 100)
     monkeypatch.setattr(app.views.scatter3d, "RASTER_MIN_POINTS", 100)
-    from app.main_window import MainWindow
-
-    window = MainWindow(space_path=small_space_path)
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.ready, timeout=TIMEOUT_MS):
-        window.start()
+    window = open_window(qtbot, small_space_path)
     yield window
     window.close()
 

@@ -11,6 +11,7 @@ import engine.paths
 from app.panels.space_picker import OPEN_FOLDER
 from engine.spaces import named
 from engine.words.pretrained import GLOVE_6B_50D, PackagedVectors
+from tests.app.conftest import open_window
 
 pytest.importorskip("pyarrow")
 
@@ -31,13 +32,7 @@ def fake_registry(monkeypatch, fake_package):
 
 
 def _window(qtbot, path):
-    from app.main_window import MainWindow
-
-    window = MainWindow(space_path=path)
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.ready, timeout=TIMEOUT_MS):
-        window.start()
+    window = open_window(qtbot, path)
     qtbot.waitUntil(lambda: bool(window.space_picker.named), timeout=TIMEOUT_MS)
     return window
 
