@@ -217,6 +217,25 @@ def cmd_spaces(args, engine, progress, cancel):
     _emit(args, data, "\n".join(lines))
 
 
+def cmd_images_label(args, engine, progress, cancel):
+    models = ("imagenet",) if args.model == "all" else (args.model,)
+    results = engine.handle(api.LabelImages(tuple(args.images), models, args.k), progress,
+                            cancel)
+    data = {str(given): r.to_json() for given, r in zip(args.images, results, strict=True)}
+    lines = []
+    for given, r in zip(args.images, results, strict=True):
+        lines.append(str(given))
+        if r.error:
+            lines.append(f"  error: {r.error.splitlines()[0]}")
+        for model, labels in r.by_model.items():
+            lines.append(f"  {model}: " + ", ".join(f"{x.label} {x.score:.3f}" for x in labels))
+    for r in results:
+        if r.error:
+            print(f"error: {r.error}", file=sys.stderr)
+    _emit(args, data, "\n".join(lines))
+    return 2 if any(r.error for r in results) else 0
+
+
 def cmd_build_default_space(args, engine, progress, cancel):
     from engine.words.default_space import build_default_space
 
@@ -356,6 +375,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="override the default epochs")
     command("build-default-projections", cmd_build_default_projections,
             "rebuild resources/words/projections (PCA and UMAP layouts of the default space)")
+
+    images = modalities.add_parser("images", help="the image-label space")
+    images_sub = images.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = images_sub.add_parser("label", help="ranked labels for pictures",
+                              description="ranked labels for pictures, per model")
+    p.set_defaults(func=cmd_images_label)
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p.add_argument("images", type=Path, nargs="+", help="picture files")
+    p.add_argument("--model", choices=["all", "imagenet"], default="all",
+                   help="imagenet: the pretrained network's own 1,000 classes")
+    p.add_argument("-k", type=int, default=10)
     return parser
 
 
@@ -372,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 # A pretrained space is converted on first use (seconds): with a progress
                 # bar here, rather than silently inside the command.
                 engine.space(getattr(args, name), progress=progress, cancel=cancel)
-        args.func(args, engine, progress, cancel)
+        status = args.func(args, engine, progress, cancel)
     except EngineError as e:
         progress.close()
         print(f"error: {e.message}", file=sys.stderr)
@@ -389,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     progress.close()
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

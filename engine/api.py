@@ -18,8 +18,8 @@ from engine.spaces.named import NamedSpace
 
 __all__ = [
     "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters",
-    "Compare", "Comparison", "EngineError",
-    "Evaluate", "ExportVectors", "ImportVectors", "ListSpaces", "LoadSpace", "NamedSpace",
+    "Compare", "Comparison", "EngineError", "Evaluate", "ExportVectors", "ImportVectors",
+    "LabelImages", "ListSpaces", "LoadSpace", "NamedSpace",
     "Neighbourhood", "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining",
     "Progress", "Project", "Scored", "TrainWords", "VectorOf",
 ]
@@ -138,6 +138,16 @@ class Compare:
 
     query: Any
     other: Path | None
+
+
+@dataclass(frozen=True)
+class LabelImages:
+    """Rank labels for each picture with each model (engine/images/labelling.py); the
+    result is a tuple of ``PictureLabels`` in the order of ``paths``."""
+
+    paths: tuple[Path, ...]
+    models: tuple[str, ...] = ("imagenet",)
+    k: int = 10
 
 
 @dataclass(frozen=True)

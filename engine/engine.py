@@ -41,6 +41,7 @@ class Engine:
     def __init__(self) -> None:
         self._spaces: dict[str, EmbeddingSpace] = {}
         self._named: dict[str, Path] = {}  # a named space's folder, once converted
+        self._image_encoder = None  # loaded on the first picture (torch, ~1 s)
         self._lock = threading.Lock()
         self._converting = threading.Lock()
         self._device: str | None = None
@@ -281,6 +282,22 @@ class Engine:
         return shared_layout(source, target, r.dims, vocab_limit=r.vocab_limit, seed=r.seed,
                              progress=progress, cancel=cancel)
 
+    def image_encoder(self):
+        """The pretrained image encoder, loaded once (on CUDA when present)."""
+        with self._converting:
+            if self._image_encoder is None:
+                from engine.images.encoder import ImageEncoder
+
+                self._image_encoder = ImageEncoder(self.device)
+            return self._image_encoder
+
+    def _handle_LabelImages(self, r: api.LabelImages, progress, cancel):
+        from engine.images.labelling import label_pictures
+
+        progress(api.Progress(0.0, "Loading the image encoder"))
+        return label_pictures(self.image_encoder(), [Path(p) for p in r.paths], r.models,
+                              r.k, progress, cancel)
+
     def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
         from engine.storage import export_vectors
 
@@ -299,7 +316,7 @@ PROJECTION_REQUESTS = (api.Project,)
 # evaluation (2-3 s) or reading/writing a large vector file takes seconds: too long to
 # hold up a neighbours query, and none of them must wait minutes behind a UMAP.
 ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf, api.Evaluate, api.ImportVectors,
-                     api.ExportVectors, api.Align, api.AlignedLayout)
+                     api.ExportVectors, api.Align, api.AlignedLayout, api.LabelImages)
 
 
 def lane_of(request: Any) -> str:

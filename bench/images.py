@@ -1,0 +1,90 @@
+"""Labelling speed: the first picture after start-up, then one picture at a time and a
+folder in a batch, with the models loaded.
+
+    python -m bench.images --json [--folder /usr/share/tuxpaint/stamps] [--limit 200]
+
+So far the one model is the pretrained network's ImageNet classifier ("imagenet"), the
+anchor of the image-label models to come. Writes bench/results/images-cpu.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+STAMPS = Path("/usr/share/tuxpaint/stamps")
+
+
+def first_label_seconds(picture: Path) -> float:
+    """Wall time of a fresh ``python -m engine images label`` on one picture: start-up,
+    torch, the encoder's weights, reading, encoding."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "engine", "images", "label", str(picture),
+                    "--json"], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.images", description=__doc__)
+    parser.add_argument("--folder", type=Path, default=STAMPS)
+    parser.add_argument("--limit", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+
+    from engine.engine import Engine
+    from engine.images.labelling import label_pictures
+    from engine.images.loading import load_rgb
+
+    pictures = sorted(args.folder.rglob("*.png"))[:args.limit]
+    if not pictures:
+        raise SystemExit(f"no PNG pictures under {args.folder}")
+    first = [first_label_seconds(pictures[0]) for _ in range(3)]
+    engine = Engine()
+    t0 = time.perf_counter()
+    encoder = engine.image_encoder()
+    load = time.perf_counter() - t0
+    label_pictures(encoder, pictures[:2])  # warm
+    one = []
+    for path in pictures[:50]:
+        t0 = time.perf_counter()
+        label_pictures(encoder, [path])
+        one.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    batch = np.stack([load_rgb(p) for p in pictures])
+    read = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    encoder.encode(batch)
+    encode = time.perf_counter() - t0
+    result = {
+        "benchmark": "images",
+        "command": "python -m bench.images --json",
+        "machine": {"cpu": platform.processor() or platform.machine(),
+                    "cores": len(os.sched_getaffinity(0)), "device": engine.device},
+        "models": ["imagenet"],
+        "first_label_after_start_seconds": {"median": round(statistics.median(first), 2),
+                                            "runs": [round(t, 2) for t in first]},
+        "encoder_load_seconds": round(load, 2),
+        "one_picture_ms": {"median": round(1000 * statistics.median(one), 1),
+                           "p95": round(1000 * sorted(one)[int(0.95 * (len(one) - 1))], 1),
+                           "pictures": len(one), "goal": 200},
+        "batch": {"pictures": len(pictures), "read_seconds": round(read, 2),
+                  "encode_seconds": round(encode, 2),
+                  "pictures_per_second": round(len(pictures) / (read + encode), 1)},
+    }
+    (RESULTS / "images-cpu.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1) if args.json else result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
