@@ -236,6 +236,11 @@ def cmd_images_label(args, engine, progress, cancel):
     return 2 if any(r.error for r in results) else 0
 
 
+def cmd_images_build_dataset(args, engine, progress, cancel):
+    report = engine.handle(api.BuildImageDataset(args.out), progress, cancel)
+    _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
+
+
 def cmd_build_default_space(args, engine, progress, cancel):
     from engine.words.default_space import build_default_space
 
@@ -386,6 +391,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", choices=["all", "imagenet"], default="all",
                    help="imagenet: the pretrained network's own 1,000 classes")
     p.add_argument("-k", type=int, default=10)
+    p = images_sub.add_parser("build-dataset",
+                              help="build the default labelled picture set (Tux Paint stamps)",
+                              description="build the default labelled picture set from "
+                                          "Debian's tuxpaint-stamps-default")
+    p.set_defaults(func=cmd_images_build_dataset)
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p.add_argument("--out", type=Path, default=None, help="dataset.json to write")
     return parser
 
 

@@ -17,11 +17,11 @@ from engine.spaces import EmbeddingSpace, Scored
 from engine.spaces.named import NamedSpace
 
 __all__ = [
-    "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildCorpus", "Cluster", "Clusters",
-    "Compare", "Comparison", "EngineError", "Evaluate", "ExportVectors", "ImportVectors",
-    "LabelImages", "ListSpaces", "LoadSpace", "NamedSpace",
-    "Neighbourhood", "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining",
-    "Progress", "Project", "Scored", "TrainWords", "VectorOf",
+    "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildCorpus", "BuildImageDataset",
+    "Cluster", "Clusters", "Compare", "Comparison", "EngineError", "Evaluate", "ExportVectors",
+    "ImportVectors", "LabelImages", "ListSpaces", "LoadSpace", "NamedSpace", "Neighbourhood",
+    "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining", "Progress",
+    "Project", "Scored", "TrainWords", "VectorOf",
 ]
 
 
@@ -138,6 +138,14 @@ class Compare:
 
     query: Any
     other: Path | None
+
+
+@dataclass(frozen=True)
+class BuildImageDataset:
+    """The default labelled picture set (engine/images/dataset.py); the result is a small
+    report (path, counts per split)."""
+
+    out: Path | None = None
 
 
 @dataclass(frozen=True)

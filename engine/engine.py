@@ -291,6 +291,11 @@ class Engine:
                 self._image_encoder = ImageEncoder(self.device)
             return self._image_encoder
 
+    def _handle_BuildImageDataset(self, r: api.BuildImageDataset, progress, cancel) -> dict:
+        from engine.images.dataset import build_dataset
+
+        return build_dataset(r.out, progress=progress, cancel=cancel)
+
     def _handle_LabelImages(self, r: api.LabelImages, progress, cancel):
         from engine.images.labelling import label_pictures
 
@@ -308,7 +313,8 @@ class Engine:
 # ---- the background thread ------------------------------------------------------------
 # The trainer's warm-up shares the training lane, so a Train pressed during it waits for it
 # instead of importing the same modules alongside.
-TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining)
+TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining,
+                     api.BuildImageDataset)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
 PROJECTION_REQUESTS = (api.Project,)

@@ -12,8 +12,8 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev gcc
   # the default corpus (engine/words/corpus.py)
   wordnet-base dict-gcide bible-kjv bible-kjv-text fortunes fortunes-min
-  # the labelled pictures of the image-label space (engine/images/)
-  tuxpaint-stamps-default
+  # the labelled pictures of the image-label space (engine/images/); cairo draws SVGs
+  tuxpaint-stamps-default libcairo2
   # Qt under Xvfb with Mesa OpenGL (3D views and GUI tests)
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0

@@ -1,11 +1,12 @@
 """Reading any picture a user drops as the encoder's 224 x 224 RGB input.
 
-Pillow reads the file; whatever its mode (palette, CMYK, 16-bit grey, transparency),
-the image becomes 8-bit RGB on white, the way a drawing on paper looks; an animated GIF
-or WebP gives its first frame. The whole picture is kept: it is padded to a square with
-white and scaled (clip-art and emoji would lose their edges to ImageNet's centre crop).
-A file that is not a picture, a truncated one, or one so large it would fill memory is
-an ``EngineError`` naming the file.
+Pillow reads the file (an SVG is rasterised first, with cairosvg). Whatever its mode
+(palette, CMYK, 16-bit grey, transparency), the image becomes 8-bit RGB on white, the
+way a drawing on paper looks; an animated GIF or WebP gives its first frame. The whole
+picture is kept: it is padded to a square with white and scaled (clip-art and emoji
+would lose their edges to ImageNet's centre crop). A file that is not a picture, a
+truncated one, or one so large it would fill memory is an ``EngineError`` naming the
+file.
 """
 
 from __future__ import annotations
@@ -20,6 +21,32 @@ from engine.errors import EngineError
 # (400 MP, 1.2 GB as RGB) is over it, and is read through ``draft`` or refused.
 MAX_PIXELS = 178_956_970
 _HINT = "Use a PNG, JPEG, GIF, WebP, BMP or TIFF picture."
+
+
+SVG_SUFFIXES = (".svg", ".svgz")
+
+
+def _rasterise_svg(path: Path, width: int):
+    """An SVG drawn ``width`` pixels wide, as a Pillow image (RGBA)."""
+    import io
+
+    from PIL import Image
+
+    try:
+        import cairosvg
+    except (ImportError, OSError) as e:  # OSError: the cairo library itself is missing
+        raise EngineError(f"Drawing {path.name} needs cairosvg and the cairo library "
+                          f"({e}).", "Install them: .venv/bin/pip install cairosvg; "
+                          "apt-get install libcairo2") from None
+    try:
+        png = cairosvg.svg2png(url=str(path), output_width=width)
+    except FileNotFoundError:
+        raise EngineError(f"{path}: no such file.", "Check the path.") from None
+    except Exception as e:  # noqa: BLE001 - cairosvg raises XML, value and type errors
+        raise EngineError(f"{path} is not a readable SVG drawing ({type(e).__name__}: "
+                          f"{e}).", "Open it in a drawing program and save it again, or "
+                          "export it as PNG.") from None
+    return Image.open(io.BytesIO(png))
 
 
 def _open(path: Path):
@@ -49,7 +76,10 @@ def load_rgb(path: Path | str, size: int = 224) -> np.ndarray:
     from PIL import Image
 
     path = Path(path)
-    image = _open(path)
+    if path.suffix.lower() in SVG_SUFFIXES:
+        image = _rasterise_svg(path, 2 * size)
+    else:
+        image = _open(path)
     try:
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)  # animated: the first frame

@@ -91,3 +91,16 @@ def test_a_twenty_thousand_pixel_square_is_refused_before_it_is_decoded(tmp_path
     (tmp_path / "huge.png").write_bytes(_png_claiming(20_000, 20_000))
     with pytest.raises(EngineError, match="huge.png is too large to read safely"):
         load_rgb(tmp_path / "huge.png")
+
+
+def test_an_svg_is_drawn_and_a_broken_one_is_named(tmp_path):
+    (tmp_path / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
+        '<rect x="5" y="0" width="10" height="10" fill="#00c000"/></svg>')
+    rgb = load_rgb(tmp_path / "dot.svg")
+    assert rgb.shape == (224, 224, 3)
+    assert rgb[112, 112, 1] > 150 and rgb[112, 112, 0] < 60  # the green square
+    assert (rgb[112, 5] >= 250).all()  # transparent margin: white
+    (tmp_path / "bad.svg").write_text("<svg><unclosed")
+    with pytest.raises(EngineError, match="bad.svg is not a readable SVG"):
+        load_rgb(tmp_path / "bad.svg")
