@@ -236,6 +236,22 @@ def cmd_images_label(args, engine, progress, cancel):
     return 2 if any(r.error for r in results) else 0
 
 
+def cmd_images_eval(args, engine, progress, cancel):
+    report = engine.handle(api.EvaluateImageModels(args.space, args.dataset, args.seed),
+                           progress, cancel)
+    lines = [f"word space: {report['word_space']}; labels seen {report['labels']['seen']}, "
+             f"unseen {report['labels']['unseen']}; pictures {report['pictures']}",
+             "held-out pictures of seen labels:   p@1    p@10"]
+    for name, r in report["held_out_seen_labels"].items():
+        lines.append(f"  {name:<30} {r['precision_at_1']:.3f}  {r['precision_at_10']:.3f}")
+    lines.append("zero-shot (unseen only | unseen + seen): hit@1 hit@5 hit@10")
+    for name, r in [*report["zero_shot"].items(), ("chance", report["chance"])]:
+        a, b = r["unseen_only"], r["unseen_and_seen"]
+        lines.append(f"  {name:<22} " + " ".join(f"{a[f'hit_at_{k}']:.3f}" for k in (1, 5, 10))
+                     + " | " + " ".join(f"{b[f'hit_at_{k}']:.3f}" for k in (1, 5, 10)))
+    _emit(args, report, "\n".join(lines))
+
+
 def cmd_images_build_dataset(args, engine, progress, cancel):
     report = engine.handle(api.BuildImageDataset(args.out), progress, cancel)
     _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
@@ -398,6 +414,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_images_build_dataset)
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.add_argument("--out", type=Path, default=None, help="dataset.json to write")
+    p = images_sub.add_parser("eval", help="train and score every image-label model",
+                              description="train every image-label model on the training "
+                                          "split; score held-out and zero-shot pictures")
+    p.set_defaults(func=cmd_images_eval)
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p.add_argument("--space", type=Path, default=None,
+                   help="word space for ConSE and DeViSE (default: ours; or glove-6b-50d)")
+    p.add_argument("--dataset", type=Path, default=None, help="dataset.json (default: built)")
+    p.add_argument("--seed", type=int, default=0)
     return parser
 
 

@@ -18,10 +18,11 @@ from engine.spaces.named import NamedSpace
 
 __all__ = [
     "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildCorpus", "BuildImageDataset",
-    "Cluster", "Clusters", "Compare", "Comparison", "EngineError", "Evaluate", "ExportVectors",
-    "ImportVectors", "LabelImages", "ListSpaces", "LoadSpace", "NamedSpace", "Neighbourhood",
-    "NeighbourhoodOf", "Neighbours", "NeighboursAnswer", "PrepareTraining", "Progress",
-    "Project", "Scored", "TrainWords", "VectorOf",
+    "Cluster", "Clusters", "Compare", "Comparison", "EngineError", "Evaluate",
+    "EvaluateImageModels", "ExportVectors", "ImportVectors", "LabelImages", "ListSpaces",
+    "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf", "Neighbours",
+    "NeighboursAnswer", "PrepareTraining", "Progress", "Project", "Scored", "TrainWords",
+    "VectorOf",
 ]
 
 
@@ -146,6 +147,16 @@ class BuildImageDataset:
     report (path, counts per split)."""
 
     out: Path | None = None
+
+
+@dataclass(frozen=True)
+class EvaluateImageModels:
+    """Train every image-label model on the picture set's training split and score them
+    on held-out and zero-shot pictures (engine/images/evaluate.py); a dict report."""
+
+    space: Path | None = None  # the word space of ConSE and DeViSE
+    dataset: Path | None = None
+    seed: int = 0
 
 
 @dataclass(frozen=True)

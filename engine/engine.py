@@ -296,6 +296,23 @@ class Engine:
 
         return build_dataset(r.out, progress=progress, cancel=cancel)
 
+    def _handle_EvaluateImageModels(self, r: api.EvaluateImageModels, progress, cancel):
+        from engine.images.dataset import load_dataset
+        from engine.images.evaluate import evaluate_image_models
+        from engine.images.features import encode_pictures
+
+        pictures, _ = load_dataset(r.dataset)
+        space = self.space(r.space, progress=progress, cancel=cancel)
+
+        def part(start: float, span: float):
+            return lambda p: progress(api.Progress(start + span * p.fraction, p.message,
+                                                   p.stats))
+
+        features = encode_pictures(self.image_encoder(), [p.path for p in pictures],
+                                   progress=part(0.0, 0.5), cancel=cancel)
+        return evaluate_image_models(pictures, features, space, r.seed, part(0.5, 0.5),
+                                     cancel)
+
     def _handle_LabelImages(self, r: api.LabelImages, progress, cancel):
         from engine.images.labelling import label_pictures
 
@@ -314,7 +331,7 @@ class Engine:
 # The trainer's warm-up shares the training lane, so a Train pressed during it waits for it
 # instead of importing the same modules alongside.
 TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining,
-                     api.BuildImageDataset)
+                     api.BuildImageDataset, api.EvaluateImageModels)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
 PROJECTION_REQUESTS = (api.Project,)

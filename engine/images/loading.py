@@ -39,7 +39,14 @@ def _rasterise_svg(path: Path, width: int):
                           f"({e}).", "Install them: .venv/bin/pip install cairosvg; "
                           "apt-get install libcairo2") from None
     try:
-        png = cairosvg.svg2png(url=str(path), output_width=width)
+        try:
+            png = cairosvg.svg2png(url=str(path), output_width=width)
+        except Exception as e:  # noqa: BLE001
+            if type(e).__name__ != "EntitiesForbidden":
+                raise
+            # Illustrator's SVGs declare internal XML entities (&ns_svg;), which the
+            # defused parser refuses; the drawing itself is fine.
+            png = cairosvg.svg2png(url=str(path), output_width=width, unsafe=True)
     except FileNotFoundError:
         raise EngineError(f"{path}: no such file.", "Check the path.") from None
     except Exception as e:  # noqa: BLE001 - cairosvg raises XML, value and type errors

@@ -104,3 +104,12 @@ def test_an_svg_is_drawn_and_a_broken_one_is_named(tmp_path):
     (tmp_path / "bad.svg").write_text("<svg><unclosed")
     with pytest.raises(EngineError, match="bad.svg is not a readable SVG"):
         load_rgb(tmp_path / "bad.svg")
+
+
+def test_an_svg_with_internal_entities_is_drawn(tmp_path):
+    """Illustrator declares XML entities (&ns_svg;); a third of the stamps do."""
+    (tmp_path / "e.svg").write_text(
+        '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY ns_svg "http://www.w3.org/2000/svg">'
+        ']><svg xmlns="&ns_svg;" width="10" height="10"><rect width="10" height="10" '
+        'fill="#c00000"/></svg>')
+    assert load_rgb(tmp_path / "e.svg")[112, 112, 0] > 150

@@ -1,0 +1,147 @@
+"""``python -m engine images eval``: every image-label model trained on the picture set's
+training split and scored on what it never saw.
+
+* Held-out pictures of seen labels (split "test"): precision@1 and @10 among the seen
+  labels, for the classifier, WSABIE (WARP and uniform hinge), DeViSE and ConSE (over
+  our classifier, T = 10).
+* Zero-shot (split "zero-shot": labels no model trained on): hit@1, @5 and @10 for
+  ConSE (our classifier's seen labels, T = 1, 10 and all; and ImageNet's 1,000 classes,
+  T = 10, as in the paper) and DeViSE, over the unseen labels only and over unseen +
+  seen; chance beside them.
+
+Labels are the pictures' head nouns; pictures whose head the word space lacks are left
+out (and counted). The training split gains each picture's mirror image.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from engine.errors import EngineError
+from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
+
+
+def _precision(scores: np.ndarray, truth: np.ndarray, k: int) -> float:
+    if not len(truth):
+        return float("nan")
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    return round(float((top == truth[:, None]).any(axis=1).mean()), 4)
+
+
+def imagenet_class_vectors(space) -> tuple[np.ndarray, np.ndarray]:
+    """A word vector per ImageNet class (the first synonym that is a word of ``space``,
+    else the last word of one that is), and which classes have one."""
+    from engine.images.imagenet import imagenet_classes
+
+    vectors, known = [], []
+    for cls in imagenet_classes():
+        word = next((n.lower() for n in cls.names if n.lower() in space), None)
+        if word is None:
+            word = next((n.split()[-1].lower() for n in cls.names
+                         if n.split()[-1].lower() in space), None)
+        known.append(word is not None)
+        vectors.append(space.vector(word) if word else np.zeros(space.dim, np.float32))
+    return np.asarray(vectors, dtype=np.float32), np.asarray(known)
+
+
+def evaluate_image_models(
+    pictures, features, space, seed: int = 0,
+    progress: ProgressCallback = no_progress, cancel: CancelToken = NEVER_CANCELLED,
+) -> dict:
+    """``pictures`` (dataset.Picture), their ``features`` (features.PictureFeatures, with
+    mirror images) and a word space; returns the report described above."""
+    from engine.images.models import (
+        conse,
+        train_classifier,
+        train_devise,
+        train_wsabie,
+        unit_rows,
+    )
+
+    known = np.array([p.head in space for p in pictures])
+    rows = {split: np.flatnonzero(known & np.array([p.split == split for p in pictures]))
+            for split in ("train", "test", "zero-shot")}
+    if not len(rows["train"]) or not len(rows["zero-shot"]):
+        raise EngineError("The picture set has no training or no zero-shot pictures whose "
+                          "label the word space knows.", "Rebuild the picture set.")
+    seen = sorted({pictures[i].head for i in rows["train"]})
+    unseen = sorted({pictures[i].head for i in rows["zero-shot"]} - set(seen))
+    seen_index = {h: i for i, h in enumerate(seen)}
+    x_train = np.vstack([features.features[rows["train"]],
+                         features.flipped_features[rows["train"]]])
+    y_train = np.array([seen_index[pictures[i].head] for i in rows["train"]] * 2)
+    test = rows["test"][[pictures[i].head in seen_index for i in rows["test"]]]
+    y_test = np.array([seen_index[pictures[i].head] for i in test])
+    zero = rows["zero-shot"]
+    unseen_index = {h: i for i, h in enumerate(unseen)}
+    y_zero = np.array([unseen_index[pictures[i].head] for i in zero])
+    seen_vectors = unit_rows(np.stack([space.vector(h) for h in seen]))
+    unseen_vectors = unit_rows(np.stack([space.vector(h) for h in unseen]))
+    both_vectors = np.vstack([unseen_vectors, seen_vectors])  # unseen first: same rows
+
+    def part(start: float, span: float) -> ProgressCallback:
+        return lambda p: progress(Progress(start + span * p.fraction, p.message, p.stats))
+
+    timings = {}
+    t0 = time.perf_counter()
+    classifier = train_classifier(x_train, y_train, len(seen), seed=seed,
+                                  progress=part(0.0, 0.2), cancel=cancel)
+    timings["classifier"] = time.perf_counter() - t0
+    models = {"classifier": classifier.scores}
+    for loss, start in (("warp", 0.2), ("hinge", 0.5)):
+        t0 = time.perf_counter()
+        wsabie = train_wsabie(x_train, y_train, len(seen), loss=loss, epochs=20, seed=seed,
+                              progress=part(start, 0.3), cancel=cancel)
+        timings[f"wsabie_{loss}"] = time.perf_counter() - t0
+        models[f"wsabie_{loss}"] = wsabie.scores
+    t0 = time.perf_counter()
+    devise = train_devise(x_train, y_train, seen_vectors, seed=seed,
+                          progress=part(0.8, 0.15), cancel=cancel)
+    timings["devise"] = time.perf_counter() - t0
+    progress(Progress(0.95, "Scoring held-out and zero-shot pictures"))
+
+    test_features = features.features[test]
+    seen_scores = {name: score(test_features) for name, score in models.items()}
+    seen_scores["devise"] = devise.embed(test_features) @ seen_vectors.T
+    seen_scores["conse_t10"] = conse(classifier.probabilities(test_features),
+                                     seen_vectors, 10) @ seen_vectors.T
+    held_out = {name: {"precision_at_1": _precision(s, y_test, 1),
+                       "precision_at_10": _precision(s, y_test, 10)}
+                for name, s in seen_scores.items()}
+
+    zero_features = features.features[zero]
+    probabilities = classifier.probabilities(zero_features)
+    embeddings = {f"conse_t{t or 'all'}": conse(probabilities, seen_vectors, t)
+                  for t in (1, 10, None)}
+    imagenet_vectors, imagenet_known = imagenet_class_vectors(space)
+    imagenet_p = features.probabilities[zero] * imagenet_known
+    embeddings["conse_imagenet_t10"] = conse(imagenet_p, imagenet_vectors, 10)
+    embeddings["devise"] = devise.embed(zero_features)
+
+    def hits(e: np.ndarray, candidates: np.ndarray) -> dict:
+        s = e @ candidates.T
+        return {f"hit_at_{k}": _precision(s, y_zero, k) for k in (1, 5, 10)}
+
+    zero_shot = {name: {"unseen_only": hits(e, unseen_vectors),
+                        "unseen_and_seen": hits(e, both_vectors)}
+                 for name, e in embeddings.items()}
+    chance = {"unseen_only": {f"hit_at_{k}": round(min(k / len(unseen), 1.0), 4)
+                              for k in (1, 5, 10)},
+              "unseen_and_seen": {f"hit_at_{k}": round(k / (len(unseen) + len(seen)), 4)
+                                  for k in (1, 5, 10)}}
+    progress(Progress(1.0, "Evaluated"))
+    return {
+        "word_space": space.info.get("name") or space.info.get("title") or "default",
+        "labels": {"seen": len(seen), "unseen": len(unseen)},
+        "pictures": {"train": int(len(rows["train"])), "test": int(len(test)),
+                     "zero_shot": int(len(zero)),
+                     "left_out_label_not_in_word_space": int((~known).sum())},
+        "held_out_seen_labels": held_out,
+        "zero_shot": zero_shot,
+        "chance": chance,
+        "training_seconds": {k: round(v, 2) for k, v in timings.items()},
+        "seed": seed,
+    }

@@ -1,0 +1,214 @@
+"""The image-label models, over the encoder's 1,280-d features (L2-normalised).
+
+* ``LinearClassifier``: softmax regression on the features, one class per label. It is
+  the "classifier" of the comparison, and ConSE's classifier over our own labels.
+* ``Wsabie`` (Weston, Bengio & Usunier 2011): a linear map V of features into a
+  d-dimensional space and one vector per label (W); score(x, y) = W_y . V x. Trained
+  with WARP: for a picture and its label, sample other labels until one scores within
+  the margin of the right one; after N samples among Y labels the right label's rank is
+  estimated as floor((Y - 1) / N), and the hinge is weighted by L(k) = sum_{j<=k} 1/j,
+  which pushes hardest where the right label is far from the top. Norms are kept within
+  ``max_norm``. ``loss="hinge"`` weighs every violation alike: the paper's ablation.
+* ``Devise`` (Frome et al. 2013): a linear map M of features into a word space, trained
+  with a hinge rank loss (margin 0.1) against the unit vectors of the training labels'
+  words; any word of the space can then be an answer.
+* ``conse`` (Norouzi et al. 2014): a classifier's top-T probabilities weight the word
+  vectors of those classes; the answer is the nearest words to that convex combination.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+# ---- the classifier ---------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class LinearClassifier:
+    weights: np.ndarray  # C x F
+    bias: np.ndarray  # C
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        return unit_rows(features) @ self.weights.T + self.bias
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        s = self.scores(features)
+        s = np.exp(s - s.max(axis=1, keepdims=True))
+        return s / s.sum(axis=1, keepdims=True)
+
+
+def train_classifier(features: np.ndarray, labels: np.ndarray, n_classes: int,
+                     epochs: int = 300, lr: float = 0.05, weight_decay: float = 1e-4,
+                     seed: int = 0, progress: ProgressCallback = no_progress,
+                     cancel: CancelToken = NEVER_CANCELLED) -> LinearClassifier:
+    """Full-batch Adam on the cross-entropy; features are few (thousands), so each epoch
+    is one matrix product."""
+    import torch
+
+    torch.manual_seed(seed)
+    x = torch.from_numpy(unit_rows(features))
+    y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    layer = torch.nn.Linear(x.shape[1], n_classes)
+    # Unit-norm inputs give logits near zero: a scale lets the softmax become confident.
+    scale = torch.nn.Parameter(torch.tensor(10.0))
+    optimiser = torch.optim.Adam([*layer.parameters(), scale], lr=lr,
+                                 weight_decay=weight_decay)
+    for epoch in range(epochs):
+        if epoch % 20 == 0:
+            cancel.raise_if_cancelled()
+            progress(Progress(epoch / epochs, f"classifier: epoch {epoch}/{epochs}"))
+        optimiser.zero_grad()
+        loss = torch.nn.functional.cross_entropy(layer(x) * scale, y)
+        loss.backward()
+        optimiser.step()
+    with torch.no_grad():
+        w = (layer.weight * scale).numpy().astype(np.float32)
+        b = (layer.bias * scale).numpy().astype(np.float32)
+    return LinearClassifier(w, b)
+
+
+# ---- WSABIE -------------------------------------------------------------------------------
+def warp_rank_weight(rank: int) -> float:
+    """L(k) = sum_{j=1..k} 1/j (0 for k = 0): WARP's weight for an estimated rank k."""
+    return float(sum(1.0 / j for j in range(1, rank + 1)))
+
+
+def warp_rank_estimate(n_labels: int, trials: int) -> int:
+    """floor((Y - 1) / N): the right label's rank, guessed from the N samples it took to
+    find a violating label among Y."""
+    return (n_labels - 1) // max(trials, 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Wsabie:
+    V: np.ndarray  # d x F: features into the joint space
+    W: np.ndarray  # Y x d: one vector per label
+    loss: str  # "warp" or "hinge"
+
+    def embed(self, features: np.ndarray) -> np.ndarray:
+        return unit_rows(features) @ self.V.T
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        return self.embed(features) @ self.W.T
+
+
+def train_wsabie(features: np.ndarray, labels: np.ndarray, n_labels: int, dim: int = 100,
+                 loss: str = "warp", epochs: int = 40, lr: float = 0.05,
+                 margin: float = 1.0, max_norm: float = 1.0, seed: int = 0,
+                 progress: ProgressCallback = no_progress,
+                 cancel: CancelToken = NEVER_CANCELLED) -> Wsabie:
+    """Stochastic gradient descent, one (picture, label) pair at a time, as the paper."""
+    if loss not in ("warp", "hinge"):
+        raise ValueError(f"loss must be 'warp' or 'hinge', not {loss!r}")
+    rng = np.random.default_rng(seed)
+    x_all = unit_rows(features).astype(np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    n_features = x_all.shape[1]
+    V = rng.normal(0, 1 / np.sqrt(n_features), (dim, n_features))
+    W = rng.normal(0, 1 / np.sqrt(dim), (n_labels, dim))
+
+    def clip(rows: np.ndarray) -> np.ndarray:
+        norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+        return rows * np.minimum(1.0, max_norm / np.maximum(norms, 1e-12))
+
+    W = clip(W)
+    V = clip(V.T).T
+    for epoch in range(epochs):
+        cancel.raise_if_cancelled()
+        progress(Progress(epoch / epochs, f"WSABIE ({loss}): epoch {epoch}/{epochs}"))
+        for i in rng.permutation(len(labels)):
+            x, y = x_all[i], labels[i]
+            z = V @ x
+            positive = W[y] @ z
+            if loss == "warp":
+                # Sample labels until one violates the margin; the trials estimate the rank.
+                weight, violator = 0.0, -1
+                for trials in range(1, n_labels):
+                    j = int(rng.integers(n_labels - 1))
+                    j += j >= y
+                    if margin - positive + W[j] @ z > 0:
+                        violator = j
+                        weight = warp_rank_weight(warp_rank_estimate(n_labels, trials))
+                        break
+                if violator < 0:
+                    continue
+                negatives, weights = [violator], [weight]
+            else:
+                j = int(rng.integers(n_labels - 1))
+                j += j >= y
+                if margin - positive + W[j] @ z <= 0:
+                    continue
+                negatives, weights = [j], [1.0]
+            for j, weight in zip(negatives, weights, strict=True):
+                step = lr * weight
+                grad_z = W[j] - W[y]
+                W[y] += step * z
+                W[j] -= step * z
+                V -= step * np.outer(grad_z, x)
+                W[[y, j]] = clip(W[[y, j]])
+        V = clip(V.T).T
+    progress(Progress(1.0, f"WSABIE ({loss}) trained"))
+    return Wsabie(V.astype(np.float32), W.astype(np.float32), loss)
+
+
+# ---- DeViSE ------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Devise:
+    M: np.ndarray  # D x F: features into the word space
+
+    def embed(self, features: np.ndarray) -> np.ndarray:
+        return unit_rows(unit_rows(features) @ self.M.T)
+
+
+def train_devise(features: np.ndarray, labels: np.ndarray, label_vectors: np.ndarray,
+                 margin: float = 0.1, epochs: int = 300, lr: float = 0.01, seed: int = 0,
+                 progress: ProgressCallback = no_progress,
+                 cancel: CancelToken = NEVER_CANCELLED) -> Devise:
+    """Hinge rank loss: sum over wrong labels j of max(0, margin - t_y . Mx + t_j . Mx),
+    with unit label vectors t; full-batch Adam over every wrong training label."""
+    import torch
+
+    torch.manual_seed(seed)
+    x = torch.from_numpy(unit_rows(features))
+    t = torch.from_numpy(unit_rows(label_vectors))
+    y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    M = torch.nn.Parameter(torch.randn(t.shape[1], x.shape[1]) * 0.01)
+    optimiser = torch.optim.Adam([M], lr=lr)
+    for epoch in range(epochs):
+        if epoch % 20 == 0:
+            cancel.raise_if_cancelled()
+            progress(Progress(epoch / epochs, f"DeViSE: epoch {epoch}/{epochs}"))
+        optimiser.zero_grad()
+        scores = (x @ M.T) @ t.T  # N x Y
+        right = scores.gather(1, y[:, None])
+        hinge = torch.clamp(margin - right + scores, min=0.0)
+        hinge = hinge.scatter(1, y[:, None], 0.0)
+        loss = hinge.sum(dim=1).mean()
+        loss.backward()
+        optimiser.step()
+    return Devise(M.detach().numpy().astype(np.float32))
+
+
+# ---- ConSE ---------------------------------------------------------------------------------
+def conse(probabilities: np.ndarray, class_vectors: np.ndarray, top: int | None = 10
+          ) -> np.ndarray:
+    """Norouzi et al.'s convex combination: f(x) = (1/Z) sum_{t<=T} p(y_t|x) s(y_t), over
+    the T most probable classes (all of them for ``top=None``), with unit word vectors
+    s and Z the sum of those probabilities. Returns unit rows (N x D)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    s = unit_rows(class_vectors).astype(np.float64)
+    if top is not None and top < p.shape[1]:
+        keep = np.argpartition(-p, top - 1, axis=1)[:, :top]
+        mask = np.zeros_like(p)
+        np.put_along_axis(mask, keep, 1.0, axis=1)
+        p = p * mask
+    p /= np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+    return unit_rows((p @ s).astype(np.float32))
