@@ -25,6 +25,43 @@ import numpy as np
 from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
 
 
+class Adam:
+    """Adam (Kingma & Ba 2015) over a few tensors. Not ``torch.optim.Adam``: building
+    that imports torch._dynamo, which imports Triton where it is installed, and Triton's
+    import crashed (SIGSEGV) inside a process that had loaded Qt (measured in the test
+    suite)."""
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        import torch
+
+        self.params = list(params)
+        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        import torch
+
+        self.t += 1
+        b1, b2 = self.betas
+        with torch.no_grad():
+            for p, m, v in zip(self.params, self.m, self.v, strict=True):
+                if p.grad is None:
+                    continue
+                g = p.grad + self.weight_decay * p if self.weight_decay else p.grad
+                m.mul_(b1).add_(g, alpha=1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                m_hat = m / (1 - b1 ** self.t)
+                v_hat = v / (1 - b2 ** self.t)
+                p.sub_(self.lr * m_hat / (v_hat.sqrt() + self.eps))
+
+
 def unit_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
@@ -59,8 +96,7 @@ def train_classifier(features: np.ndarray, labels: np.ndarray, n_classes: int,
     layer = torch.nn.Linear(x.shape[1], n_classes)
     # Unit-norm inputs give logits near zero: a scale lets the softmax become confident.
     scale = torch.nn.Parameter(torch.tensor(10.0))
-    optimiser = torch.optim.Adam([*layer.parameters(), scale], lr=lr,
-                                 weight_decay=weight_decay)
+    optimiser = Adam([*layer.parameters(), scale], lr=lr, weight_decay=weight_decay)
     for epoch in range(epochs):
         if epoch % 20 == 0:
             cancel.raise_if_cancelled()
@@ -181,7 +217,7 @@ def train_devise(features: np.ndarray, labels: np.ndarray, label_vectors: np.nda
     t = torch.from_numpy(unit_rows(label_vectors))
     y = torch.from_numpy(np.asarray(labels, dtype=np.int64))
     M = torch.nn.Parameter(torch.randn(t.shape[1], x.shape[1]) * 0.01)
-    optimiser = torch.optim.Adam([M], lr=lr)
+    optimiser = Adam([M], lr=lr)
     for epoch in range(epochs):
         if epoch % 20 == 0:
             cancel.raise_if_cancelled()

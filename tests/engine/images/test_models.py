@@ -75,3 +75,21 @@ def test_devise_maps_pictures_near_their_labels_words_and_reaches_unseen_ones():
     model = train_devise(features[seen], labels[seen], words[:8], epochs=300)
     unseen = model.embed(features[~seen]) @ words.T
     assert precision_at_1(unseen, labels[~seen]) > 0.3  # chance over 10 words: 0.1
+
+
+def test_training_never_imports_torch_dynamo_or_triton():
+    """torch.optim imports torch._dynamo, which imports Triton, which crashed a process
+    with Qt loaded: the image models use their own Adam."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from engine.images.models import train_classifier, train_devise\n"
+            "x = np.random.default_rng(0).random((20, 8)).astype('float32')\n"
+            "y = np.arange(20) % 4\n"
+            "train_classifier(x, y, 4, epochs=3)\n"
+            "train_devise(x, y, np.eye(4, 5, dtype='float32'), epochs=3)\n"
+            "print('torch._dynamo' in sys.modules, 'triton' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
