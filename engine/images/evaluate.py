@@ -93,7 +93,7 @@ def evaluate_image_models(
     models = {"classifier": classifier.scores}
     for loss, start in (("warp", 0.2), ("hinge", 0.5)):
         t0 = time.perf_counter()
-        wsabie = train_wsabie(x_train, y_train, len(seen), loss=loss, epochs=20, seed=seed,
+        wsabie = train_wsabie(x_train, y_train, len(seen), loss=loss, epochs=40, seed=seed,
                               progress=part(start, 0.3), cancel=cancel)
         timings[f"wsabie_{loss}"] = time.perf_counter() - t0
         models[f"wsabie_{loss}"] = wsabie.scores
