@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--select", metavar="WORD", help="select this word once loaded")
     parser.add_argument("--view", choices=("2d", "3d"), default="2d",
                         help="start with the 2-D or the 3-D layout (default: 2d)")
-    parser.add_argument("--tab", default="words", choices=("words", "training"),
+    parser.add_argument("--tab", default="words", choices=("words", "images", "training"),
                         help="the tab to open on")
     parser.add_argument("--train", metavar="CORPUS",
                         help="train a word space on this text file or folder ('default': "
@@ -51,6 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="open the Compare tab with this second space (a folder, a file "
                              "or a name such as glove-6b-50d); --select and --analogy are "
                              "then answered in both spaces")
+    parser.add_argument("--label", type=Path, nargs="+", metavar="PICTURE",
+                        help="label these pictures (or folders) in the Images tab once "
+                             "loaded (with --screenshot: the picture waits for the labels)")
     parser.add_argument("--overlay", action="store_true",
                         help="with --compare: align the space to the second one and show "
                              "both in one layout (then --select draws its counterparts)")
@@ -92,8 +95,9 @@ class ScreenshotRun(QObject):
                  timeout_s: float = SCREENSHOT_TIMEOUT_S, view: str = "2d",
                  train: str | None = None, analogy: str | None = None,
                  evaluate: bool = False, compare: Path | None = None,
-                 overlay: bool = False) -> None:
+                 overlay: bool = False, label: list[Path] | None = None) -> None:
         super().__init__(window)
+        self.label = label
         self.compare = compare
         self.overlay = overlay
         self.analogy = analogy
@@ -126,6 +130,12 @@ class ScreenshotRun(QObject):
             panel.projection_shown.connect(self._on_window_ready)
             panel.projection_ended.connect(self._on_projection_ended)
             self.window.views.show_dims(3)
+            return
+        if self.label:
+            panel = self.window.images_panel
+            self.window.tabs.setCurrentWidget(panel)
+            panel.labelled.connect(self._grab_soon)
+            panel.label(self.label)
             return
         if self.compare is not None and self.overlay:
             panel = self.window.compare_panel
@@ -317,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.screenshot is not None:
         run = ScreenshotRun(window, args.screenshot, args.select, view=args.view,
                             train=args.train, analogy=args.analogy, evaluate=args.evaluate,
-                            compare=args.compare, overlay=args.overlay)
+                            compare=args.compare, overlay=args.overlay, label=args.label)
 
         def on_done(code: int) -> None:
             for message in run.messages:
@@ -337,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             window.ready.connect(lambda: window.words_panel.run_analogy(*args.analogy.split()))
         if args.evaluate:
             window.ready.connect(window.evaluation_panel.run)
+        if args.label:
+            window.ready.connect(lambda: window.images_panel.label(args.label))
         if args.compare is not None:
             window.side_tabs.setCurrentWidget(window.compare_panel)
             window.ready.connect(lambda: window.compare_panel.compare_with(args.compare))

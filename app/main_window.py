@@ -34,6 +34,7 @@ from app.dialogs import (
 from app.engine_client import EngineClient
 from app.panels.compare import ComparePanel
 from app.panels.evaluation import EvaluationPanel
+from app.panels.images import ImagesPanel
 from app.panels.projection import ProjectionPanel
 from app.panels.space_picker import OPEN_FOLDER, SpacePicker
 from app.panels.training import TrainingPanel
@@ -115,11 +116,13 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(words_tab, "Words")
-        self.tabs.addTab(self._placeholder("Image–label space (WSABIE, ConSE, DeViSE): "
-                                           "not built yet."), "Images")
+        # Pictures dropped here are labelled by every image model (the ImageNet
+        # classifier so far); a label clicked selects its word in the word space.
+        self.images_panel = ImagesPanel(self.state, self.client)
+        self.images_panel.status_message.connect(self._on_words_panel_status_message)
+        self.tabs.addTab(self.images_panel, "Images")
         self.tabs.addTab(self._placeholder("Audio–word space (Bengio & Heigold 2014): "
                                            "not built yet."), "Audio")
-        self.tabs.setTabEnabled(1, False)
         self.tabs.setTabEnabled(2, False)
         self.setCentralWidget(self.tabs)
 

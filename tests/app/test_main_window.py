@@ -65,7 +65,8 @@ def test_window_shows_every_word_of_the_space(window):
     assert len(window.scatter.points.data) == 200
     assert not window.progress.isVisible()
     assert "200 words" in window.statusBar().currentMessage()
-    assert not window.tabs.isTabEnabled(1) and not window.tabs.isTabEnabled(2)
+    assert window.tabs.isTabEnabled(1)  # Images
+    assert not window.tabs.isTabEnabled(2)  # Audio: not built yet
 
 
 def test_search_selects_the_word_and_fills_the_neighbours(qtbot, window):

