@@ -21,8 +21,8 @@ __all__ = [
     "Cluster", "Clusters", "Compare", "Comparison", "EngineError", "Evaluate",
     "EvaluateImageModels", "ExportVectors", "ImportVectors", "LabelImages", "ListSpaces",
     "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf", "Neighbours",
-    "NeighboursAnswer", "PrepareTraining", "Progress", "Project", "Scored", "TrainWords",
-    "VectorOf",
+    "NeighboursAnswer", "PrepareImageEncoder", "PrepareTraining", "Progress", "Project",
+    "Scored", "TrainWords", "VectorOf",
 ]
 
 
@@ -157,6 +157,12 @@ class EvaluateImageModels:
     space: Path | None = None  # the word space of ConSE and DeViSE
     dataset: Path | None = None
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class PrepareImageEncoder:
+    """Import torch and load the image encoder's weights now (1-2 s, once), so that the
+    first picture dropped is labelled at once. The result is the seconds it took."""
 
 
 @dataclass(frozen=True)

@@ -313,6 +313,14 @@ class Engine:
         return evaluate_image_models(pictures, features, space, r.seed, part(0.5, 0.5),
                                      cancel)
 
+    def _handle_PrepareImageEncoder(self, r: api.PrepareImageEncoder, progress,
+                                    cancel) -> float:
+        import time
+
+        start = time.perf_counter()
+        self.image_encoder()
+        return time.perf_counter() - start
+
     def _handle_LabelImages(self, r: api.LabelImages, progress, cancel):
         from engine.images.labelling import label_pictures
 
@@ -339,7 +347,8 @@ PROJECTION_REQUESTS = (api.Project,)
 # evaluation (2-3 s) or reading/writing a large vector file takes seconds: too long to
 # hold up a neighbours query, and none of them must wait minutes behind a UMAP.
 ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf, api.Evaluate, api.ImportVectors,
-                     api.ExportVectors, api.Align, api.AlignedLayout, api.LabelImages)
+                     api.ExportVectors, api.Align, api.AlignedLayout, api.LabelImages,
+                     api.PrepareImageEncoder)
 
 
 def lane_of(request: Any) -> str:

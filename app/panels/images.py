@@ -79,6 +79,7 @@ class ImagesPanel(QWidget):
         # pictures dropped while a batch is labelled wait here for it to end.
         self._waiting: list[Path] = []
         self.results: dict[str, Any] = {}  # path -> PictureLabels
+        self._prepared = False
         self.setAcceptDrops(True)
 
         self.drop_hint = QLabel("Drop pictures or a folder here, paste one (Ctrl+V), or "
@@ -215,6 +216,15 @@ class ImagesPanel(QWidget):
                                      | Qt.AlignmentFlag.AlignVCenter)
                 rows.append(row)
             self.labels.addTopLevelItems(rows)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        # Importing torch and loading the weights holds the GIL for up to ~0.4 s (measured
+        # on 2 cores): pay it when the tab is first opened, not when a picture is dropped,
+        # and never for someone who does not open it.
+        super().showEvent(event)
+        if not self._prepared and self.client.is_running:
+            self._prepared = True
+            self.client.submit(api.PrepareImageEncoder())
 
     # ---- drag and drop -------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
