@@ -218,9 +218,8 @@ def cmd_spaces(args, engine, progress, cancel):
 
 
 def cmd_images_label(args, engine, progress, cancel):
-    models = ("imagenet",) if args.model == "all" else (args.model,)
-    results = engine.handle(api.LabelImages(tuple(args.images), models, args.k), progress,
-                            cancel)
+    results = engine.handle(api.LabelImages(tuple(args.images), (args.model,), args.k),
+                            progress, cancel)
     data = {str(given): r.to_json() for given, r in zip(args.images, results, strict=True)}
     lines = []
     for given, r in zip(args.images, results, strict=True):
@@ -250,6 +249,11 @@ def cmd_images_eval(args, engine, progress, cancel):
         lines.append(f"  {name:<22} " + " ".join(f"{a[f'hit_at_{k}']:.3f}" for k in (1, 5, 10))
                      + " | " + " ".join(f"{b[f'hit_at_{k}']:.3f}" for k in (1, 5, 10)))
     _emit(args, report, "\n".join(lines))
+
+
+def cmd_images_build_default_models(args, engine, progress, cancel):
+    report = engine.handle(api.BuildImageModels(args.out), progress, cancel)
+    _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
 
 
 def cmd_images_build_dataset(args, engine, progress, cancel):
@@ -404,8 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_images_label)
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.add_argument("images", type=Path, nargs="+", help="picture files")
-    p.add_argument("--model", choices=["all", "imagenet"], default="all",
-                   help="imagenet: the pretrained network's own 1,000 classes")
+    p.add_argument("--model", choices=["all", "classifier", "wsabie", "conse", "devise",
+                                       "imagenet"], default="all",
+                   help="all (default): every model; imagenet: the pretrained network's "
+                        "own 1,000 classes")
     p.add_argument("-k", type=int, default=10)
     p = images_sub.add_parser("build-dataset",
                               help="build the default labelled picture set (Tux Paint stamps)",
@@ -414,6 +420,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_images_build_dataset)
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.add_argument("--out", type=Path, default=None, help="dataset.json to write")
+    p = images_sub.add_parser("build-default-models",
+                              help="train and ship the image-label models (resources/)",
+                              description="train the image-label models on the default "
+                                          "picture set's training split and save them")
+    p.set_defaults(func=cmd_images_build_default_models)
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder to save them in (default: resources/images/default-models)")
     p = images_sub.add_parser("eval", help="train and score every image-label model",
                               description="train every image-label model on the training "
                                           "split; score held-out and zero-shot pictures")

@@ -18,9 +18,9 @@ from engine.spaces.named import NamedSpace
 
 __all__ = [
     "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildCorpus", "BuildImageDataset",
-    "Cluster", "Clusters", "Compare", "Comparison", "EngineError", "Evaluate",
-    "EvaluateImageModels", "ExportVectors", "ImportVectors", "LabelImages", "ListSpaces",
-    "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf", "Neighbours",
+    "BuildImageModels", "Cluster", "Clusters", "Compare", "Comparison", "EngineError",
+    "Evaluate", "EvaluateImageModels", "ExportVectors", "ImportVectors", "LabelImages",
+    "ListSpaces", "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf", "Neighbours",
     "NeighboursAnswer", "PrepareImageEncoder", "PrepareTraining", "Progress", "Project",
     "Scored", "TrainWords", "VectorOf",
 ]
@@ -171,8 +171,16 @@ class LabelImages:
     result is a tuple of ``PictureLabels`` in the order of ``paths``."""
 
     paths: tuple[Path, ...]
-    models: tuple[str, ...] = ("imagenet",)
+    models: tuple[str, ...] = ("all",)  # "all": every model available
     k: int = 10
+
+
+@dataclass(frozen=True)
+class BuildImageModels:
+    """Train the image-label models on the default picture set and save them
+    (engine/images/shipped.py; ``out`` None: resources/, recorded in MANIFEST.json)."""
+
+    out: Path | None = None
 
 
 @dataclass(frozen=True)

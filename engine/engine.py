@@ -42,6 +42,7 @@ class Engine:
         self._spaces: dict[str, EmbeddingSpace] = {}
         self._named: dict[str, Path] = {}  # a named space's folder, once converted
         self._image_encoder = None  # loaded on the first picture (torch, ~1 s)
+        self._image_models = None  # (shipped.ImageModels, labelling.Answers)
         self._lock = threading.Lock()
         self._converting = threading.Lock()
         self._device: str | None = None
@@ -319,14 +320,55 @@ class Engine:
 
         start = time.perf_counter()
         self.image_encoder()
+        self.image_models()
         return time.perf_counter() - start
 
-    def _handle_LabelImages(self, r: api.LabelImages, progress, cancel):
-        from engine.images.labelling import label_pictures
+    def image_models(self):
+        """The shipped image-label models and the nouns they answer with, loaded once;
+        ``(None, None)`` when the bundle is missing (only ImageNet's classes then)."""
+        with self._converting:
+            if self._image_models is None:
+                from engine.images.labelling import answer_words
+                from engine.images.shipped import (
+                    ANSWER_VOCABULARY,
+                    DEFAULT_MODELS,
+                    load_models,
+                    wordnet_nouns,
+                )
 
-        progress(api.Progress(0.0, "Loading the image encoder"))
-        return label_pictures(self.image_encoder(), [Path(p) for p in r.paths], r.models,
-                              r.k, progress, cancel)
+                if not (DEFAULT_MODELS / "models.npz").is_file():
+                    return None, None
+                trained = load_models()
+                space = self.space(None)  # the word space they were trained over
+                missing = [w for w in trained.labels if w not in space]
+                if missing:
+                    raise EngineError(f"The image models name labels the default word "
+                                      f"space lacks ({missing[0]!r}).", "Rebuild them: "
+                                      "python -m engine images build-default-models")
+                answers = answer_words(space, trained.labels, ANSWER_VOCABULARY,
+                                       wordnet_nouns())
+                self._image_models = (trained, answers)
+            return self._image_models
+
+    def _handle_LabelImages(self, r: api.LabelImages, progress, cancel):
+        from engine.images.labelling import MODELS, label_pictures
+
+        progress(api.Progress(0.0, "Loading the image models"))
+        trained, answers = self.image_models()
+        models = tuple(r.models)
+        if "all" in models:
+            models = MODELS if trained is not None else ("imagenet",)
+        return label_pictures(self.image_encoder(), [Path(p) for p in r.paths], models,
+                              r.k, progress, cancel, trained, answers)
+
+    def _handle_BuildImageModels(self, r: api.BuildImageModels, progress, cancel) -> dict:
+        from engine.images.shipped import DEFAULT_MODELS, build_default_models
+
+        report = build_default_models(r.out or DEFAULT_MODELS, progress, cancel,
+                                      register=r.out is None)
+        with self._converting:
+            self._image_models = None
+        return report
 
     def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
         from engine.storage import export_vectors
@@ -339,7 +381,7 @@ class Engine:
 # The trainer's warm-up shares the training lane, so a Train pressed during it waits for it
 # instead of importing the same modules alongside.
 TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining,
-                     api.BuildImageDataset, api.EvaluateImageModels)
+                     api.BuildImageDataset, api.EvaluateImageModels, api.BuildImageModels)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
 PROJECTION_REQUESTS = (api.Project,)

@@ -27,12 +27,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -49,7 +51,13 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".
                     ".svg", ".svgz")
 THUMBNAIL = 96
 _PATH_ROLE = Qt.ItemDataRole.UserRole
-MODEL_TITLES = {"imagenet": "ImageNet classifier (EfficientNet-Lite0)"}
+MODEL_TITLES = {
+    "classifier": "Classifier (our labels)",
+    "wsabie": "WSABIE (WARP)",
+    "conse": "ConSE (T = 10, any noun)",
+    "devise": "DeViSE (any noun)",
+    "imagenet": "ImageNet classes",
+}
 
 
 def pictures_in(paths: list[Path]) -> list[Path]:
@@ -97,10 +105,23 @@ class ImagesPanel(QWidget):
         self.pictures.setMinimumWidth(240)
         self.title = QLabel("")
         self.title.setWordWrap(True)
-        self.labels = ranked_list(("label", "score"))
-        self.labels.setToolTip("Click a label to select the same word in the word space")
-        self.model_title = QLabel("")
-        self.model_title.setStyleSheet("font-weight: bold")
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #a00")
+        # One ranked list per model, side by side (two rows of up to three).
+        self.model_lists: dict[str, QTreeWidget] = {}
+        self.model_titles: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        for i, (model, title) in enumerate(MODEL_TITLES.items()):
+            label = QLabel(title)
+            label.setStyleSheet("font-weight: bold")
+            tree = ranked_list(("label", "score"), alternating=True)
+            tree.setToolTip("Click a label to select the same word in the word space")
+            tree.itemClicked.connect(self._on_labels_item_clicked)
+            grid.addWidget(label, 2 * (i // 3), i % 3)
+            grid.addWidget(tree, 2 * (i // 3) + 1, i % 3)
+            self.model_lists[model] = tree
+            self.model_titles[model] = label
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -116,12 +137,12 @@ class ImagesPanel(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.title)
-        right_layout.addWidget(self.model_title)
-        right_layout.addWidget(self.labels, 1)
+        right_layout.addWidget(self.error)
+        right_layout.addLayout(grid, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([600, 400])
+        split.setSizes([420, 780])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 
@@ -133,7 +154,6 @@ class ImagesPanel(QWidget):
         paste.triggered.connect(self.paste)
         self.addAction(paste)
         self.pictures.currentItemChanged.connect(self._on_pictures_current_item_changed)
-        self.labels.itemClicked.connect(self._on_labels_item_clicked)
         client.job_progress.connect(self._on_client_job_progress)
         client.job_finished.connect(self._on_client_job_finished)
         client.job_failed.connect(self._on_client_job_failed)
@@ -171,10 +191,11 @@ class ImagesPanel(QWidget):
             return
         self.label([path])
 
-    def shown_labels(self) -> list[tuple[str, str]]:
-        """(label, score) rows shown now, for tests."""
-        return [(self.labels.topLevelItem(i).text(0), self.labels.topLevelItem(i).text(1))
-                for i in range(self.labels.topLevelItemCount())]
+    def shown_labels(self, model: str = "imagenet") -> list[tuple[str, str]]:
+        """(label, score) rows ``model``'s list shows now, for tests."""
+        tree = self.model_lists[model]
+        return [(tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1))
+                for i in range(tree.topLevelItemCount())]
 
     # ---- helpers -------------------------------------------------------------------------
     def _add_thumbnail(self, path: Path) -> None:
@@ -193,29 +214,31 @@ class ImagesPanel(QWidget):
         self.pictures.addItem(item)
 
     def _show(self, path: str | None) -> None:
-        self.labels.clear()
+        for tree in self.model_lists.values():
+            tree.clear()
         result = self.results.get(path) if path else None
-        if path is None:
-            self.title.setText("")
-            self.model_title.setText("")
-            return
-        self.title.setText(Path(path).name)
+        self.title.setText(Path(path).name if path else "")
+        self.error.setText("")
+        if path is not None and result is None:
+            self.error.setText("Labelling…")
         if result is None:
-            self.model_title.setText("Labelling…")
             return
         if result.error:
-            self.model_title.setText("Could not read this picture:")
-            self.labels.addTopLevelItem(QTreeWidgetItem([one_line(result.error), ""]))
+            self.error.setText(f"Could not read this picture: {one_line(result.error)}")
             return
-        for model, labels in result.by_model.items():
-            self.model_title.setText(MODEL_TITLES.get(model, model))
+        for model, tree in self.model_lists.items():
+            labels = result.by_model.get(model)
+            self.model_titles[model].setEnabled(labels is not None)
+            if labels is None:
+                tree.addTopLevelItem(QTreeWidgetItem(["(not shipped)", ""]))
+                continue
             rows = []
             for scored in labels:
                 row = QTreeWidgetItem([scored.label, f"{scored.score:.3f}"])
                 row.setTextAlignment(1, Qt.AlignmentFlag.AlignRight
                                      | Qt.AlignmentFlag.AlignVCenter)
                 rows.append(row)
-            self.labels.addTopLevelItems(rows)
+            tree.addTopLevelItems(rows)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         # Importing torch and loading the weights holds the GIL for up to ~0.4 s (measured

@@ -34,11 +34,13 @@ def test_dropped_pictures_are_labelled_and_a_bad_one_says_why(qtbot, window, tmp
     assert [r.error == "" for r in results] == [True, False]
     assert panel.pictures.count() == 2
     panel.pictures.setCurrentRow(0)
-    rows = panel.shown_labels()
+    rows = panel.shown_labels("imagenet")
     assert len(rows) == 10 and all(0.0 <= float(score) <= 1.0 for _, score in rows)
-    assert "ImageNet" in panel.model_title.text()
+    for model in ("classifier", "wsabie", "conse", "devise"):  # the shipped models
+        assert len(panel.shown_labels(model)) == 10, model
     panel.pictures.setCurrentRow(1)
-    assert "is not a picture" in panel.shown_labels()[0][0]
+    assert "is not a picture" in panel.error.text()
+    assert panel.shown_labels("imagenet") == []
 
 
 def test_a_folder_and_a_paste_are_labelled_too(qtbot, window, tmp_path):
@@ -62,11 +64,12 @@ def test_a_folder_and_a_paste_are_labelled_too(qtbot, window, tmp_path):
 
 def test_a_label_selects_its_word_in_the_word_space_or_says_it_is_missing(qtbot, window):
     panel = window.images_panel
+    labels = panel.model_lists["conse"]
     with qtbot.waitSignal(panel.status_message, timeout=TIMEOUT_MS) as said:
-        panel.labels.itemClicked.emit(QTreeWidgetItem(["apple", "0.9"]), 0)
+        labels.itemClicked.emit(QTreeWidgetItem(["apple", "0.9"]), 0)
     assert window.state.selection == "apple" and "selected" in said.args[0]
     with qtbot.waitSignal(panel.status_message, timeout=TIMEOUT_MS) as said:
-        panel.labels.itemClicked.emit(QTreeWidgetItem(["zebra crossing", "0.4"]), 0)
+        labels.itemClicked.emit(QTreeWidgetItem(["zebra crossing", "0.4"]), 0)
     assert "not in the word space" in said.args[0]
     assert window.state.selection == "apple"
     assert np.isfinite(window.state.coords).all()
