@@ -403,36 +403,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     images = modalities.add_parser("images", help="the image-label space")
     images_sub = images.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = images_sub.add_parser("label", help="ranked labels for pictures",
-                              description="ranked labels for pictures, per model")
-    p.set_defaults(func=cmd_images_label)
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    def image_command(name, func, help_, description=None):
+        p = images_sub.add_parser(name, help=help_, description=description or help_)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="print JSON on stdout")
+        return p
+
+    p = image_command("label", cmd_images_label, "ranked labels for pictures, per model")
     p.add_argument("images", type=Path, nargs="+", help="picture files")
     p.add_argument("--model", choices=["all", "classifier", "wsabie", "conse", "devise",
                                        "imagenet"], default="all",
                    help="all (default): every model; imagenet: the pretrained network's "
                         "own 1,000 classes")
     p.add_argument("-k", type=int, default=10)
-    p = images_sub.add_parser("build-dataset",
-                              help="build the default labelled picture set (Tux Paint stamps)",
-                              description="build the default labelled picture set from "
-                                          "Debian's tuxpaint-stamps-default")
-    p.set_defaults(func=cmd_images_build_dataset)
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p = image_command("build-dataset", cmd_images_build_dataset,
+                      "build the default labelled picture set (Tux Paint stamps)",
+                      "build the default labelled picture set from Debian's "
+                      "tuxpaint-stamps-default")
     p.add_argument("--out", type=Path, default=None, help="dataset.json to write")
-    p = images_sub.add_parser("build-default-models",
-                              help="train and ship the image-label models (resources/)",
-                              description="train the image-label models on the default "
-                                          "picture set's training split and save them")
-    p.set_defaults(func=cmd_images_build_default_models)
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p = image_command("build-default-models", cmd_images_build_default_models,
+                      "train and ship the image-label models (resources/)",
+                      "train the image-label models on the default picture set's training "
+                      "split and save them")
     p.add_argument("--out", type=Path, default=None,
                    help="folder to save them in (default: resources/images/default-models)")
-    p = images_sub.add_parser("eval", help="train and score every image-label model",
-                              description="train every image-label model on the training "
-                                          "split; score held-out and zero-shot pictures")
-    p.set_defaults(func=cmd_images_eval)
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p = image_command("eval", cmd_images_eval, "train and score every image-label model",
+                      "train every image-label model on the training split; score "
+                      "held-out and zero-shot pictures")
     p.add_argument("--space", type=Path, default=None,
                    help="word space for ConSE and DeViSE (default: ours; or glove-6b-50d)")
     p.add_argument("--dataset", type=Path, default=None, help="dataset.json (default: built)")

@@ -23,7 +23,14 @@ import numpy as np
 
 from engine import api
 from engine.errors import EngineError
-from engine.jobs import NEVER_CANCELLED, Cancelled, CancelToken, ProgressCallback, no_progress
+from engine.jobs import (
+    NEVER_CANCELLED,
+    Cancelled,
+    CancelToken,
+    ProgressCallback,
+    no_progress,
+    sub_progress,
+)
 from engine.paths import DEFAULT_WORD_SPACE
 from engine.spaces import EmbeddingSpace
 
@@ -305,13 +312,10 @@ class Engine:
         pictures, _ = load_dataset(r.dataset)
         space = self.space(r.space, progress=progress, cancel=cancel)
 
-        def part(start: float, span: float):
-            return lambda p: progress(api.Progress(start + span * p.fraction, p.message,
-                                                   p.stats))
-
         features = encode_pictures(self.image_encoder(), [p.path for p in pictures],
-                                   progress=part(0.0, 0.5), cancel=cancel)
-        return evaluate_image_models(pictures, features, space, r.seed, part(0.5, 0.5),
+                                   progress=sub_progress(progress, 0.0, 0.5), cancel=cancel)
+        return evaluate_image_models(pictures, features, space, r.seed,
+                                     sub_progress(progress, 0.5, 0.5),
                                      cancel)
 
     def _handle_PrepareImageEncoder(self, r: api.PrepareImageEncoder, progress,

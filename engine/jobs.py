@@ -46,4 +46,10 @@ def no_progress(_: Progress) -> None:
     """The default progress callback: ignore reports."""
 
 
+def sub_progress(progress: ProgressCallback, start: float, span: float) -> ProgressCallback:
+    """A callback for one part of a job: its fractions 0..1 land in start..start + span of
+    ``progress``, with the part's message and numbers."""
+    return lambda p: progress(Progress(start + span * p.fraction, p.message, p.stats))
+
+
 NEVER_CANCELLED = CancelToken()

@@ -20,7 +20,14 @@ import time
 import numpy as np
 
 from engine.errors import EngineError
-from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
+from engine.jobs import (
+    NEVER_CANCELLED,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    no_progress,
+    sub_progress,
+)
 
 
 def _precision(scores: np.ndarray, truth: np.ndarray, k: int) -> float:
@@ -82,24 +89,23 @@ def evaluate_image_models(
     unseen_vectors = unit_rows(np.stack([space.vector(h) for h in unseen]))
     both_vectors = np.vstack([unseen_vectors, seen_vectors])  # unseen first: same rows
 
-    def part(start: float, span: float) -> ProgressCallback:
-        return lambda p: progress(Progress(start + span * p.fraction, p.message, p.stats))
 
     timings = {}
     t0 = time.perf_counter()
     classifier = train_classifier(x_train, y_train, len(seen), seed=seed,
-                                  progress=part(0.0, 0.2), cancel=cancel)
+                                  progress=sub_progress(progress, 0.0, 0.2), cancel=cancel)
     timings["classifier"] = time.perf_counter() - t0
     models = {"classifier": classifier.scores}
     for loss, start in (("warp", 0.2), ("hinge", 0.5)):
         t0 = time.perf_counter()
         wsabie = train_wsabie(x_train, y_train, len(seen), loss=loss, epochs=40, seed=seed,
-                              progress=part(start, 0.3), cancel=cancel)
+                              progress=sub_progress(progress, start, 0.3),
+                              cancel=cancel)
         timings[f"wsabie_{loss}"] = time.perf_counter() - t0
         models[f"wsabie_{loss}"] = wsabie.scores
     t0 = time.perf_counter()
     devise = train_devise(x_train, y_train, seen_vectors, seed=seed,
-                          progress=part(0.8, 0.15), cancel=cancel)
+                          progress=sub_progress(progress, 0.8, 0.15), cancel=cancel)
     timings["devise"] = time.perf_counter() - t0
     progress(Progress(0.95, "Scoring held-out and zero-shot pictures"))
 

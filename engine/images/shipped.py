@@ -23,7 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import EngineError
-from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
+from engine.jobs import (
+    NEVER_CANCELLED,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    no_progress,
+    sub_progress,
+)
 from engine.paths import RESOURCES
 
 DEFAULT_MODELS = RESOURCES / "images" / "default-models"
@@ -120,21 +127,20 @@ def build_default_models(
     pictures, dataset_manifest = load_dataset()
     space = engine.space(None)
 
-    def part(start: float, span: float) -> ProgressCallback:
-        return lambda p: progress(Progress(start + span * p.fraction, p.message, p.stats))
 
     features = encode_pictures(engine.image_encoder(), [p.path for p in pictures],
-                               progress=part(0.0, 0.5), cancel=cancel)
+                               progress=sub_progress(progress, 0.0, 0.5), cancel=cancel)
     train = [i for i, p in enumerate(pictures) if p.split == "train" and p.head in space]
     labels = tuple(sorted({pictures[i].head for i in train}))
     index = {h: i for i, h in enumerate(labels)}
     x = np.vstack([features.features[train], features.flipped_features[train]])
     y = np.array([index[pictures[i].head] for i in train] * 2)
-    classifier = train_classifier(x, y, len(labels), progress=part(0.5, 0.1), cancel=cancel)
-    wsabie = train_wsabie(x, y, len(labels), loss="warp", epochs=40, progress=part(0.6, 0.3),
-                          cancel=cancel)
+    classifier = train_classifier(x, y, len(labels), progress=sub_progress(progress, 0.5, 0.1),
+                                  cancel=cancel)
+    wsabie = train_wsabie(x, y, len(labels), loss="warp", epochs=40,
+                          progress=sub_progress(progress, 0.6, 0.3), cancel=cancel)
     vectors = unit_rows(np.stack([space.vector(h) for h in labels]))
-    devise = train_devise(x, y, vectors, progress=part(0.9, 0.1), cancel=cancel)
+    devise = train_devise(x, y, vectors, progress=sub_progress(progress, 0.9, 0.1), cancel=cancel)
     manifest = {
         "description": "Image-label models over EfficientNet-Lite0 features: a linear "
                        "classifier, WSABIE (WARP, 40 epochs, d=100), DeViSE (hinge rank "

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import EngineError
-from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
+from engine.jobs import (
+    NEVER_CANCELLED,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    no_progress,
+    sub_progress,
+)
 from engine.spaces.embedding_space import EmbeddingSpace
 
 MIN_TRAIN_WORDS = 20
@@ -267,11 +274,9 @@ def shared_layout(
     if dims not in (2, 3):
         raise EngineError(f"A shared layout has 2 or 3 axes, not {dims}.")
 
-    def part(start: float, span: float) -> ProgressCallback:
-        return lambda p: progress(Progress(start + span * p.fraction, p.message, p.stats))
 
     alignment = align(source, target, vocab_limit=vocab_limit, seed=seed,
-                      progress=part(0.0, 0.8), cancel=cancel)
+                      progress=sub_progress(progress, 0.0, 0.8), cancel=cancel)
     cancel.raise_if_cancelled()
     progress(Progress(0.85, "Projecting both spaces on the same axes"))
     tgt = normalised(target.vectors).astype(np.float64)
