@@ -243,6 +243,11 @@ def cmd_images_eval(args, engine, progress, cancel):
              "held-out pictures of seen labels:   p@1    p@10"]
     for name, r in report["held_out_seen_labels"].items():
         lines.append(f"  {name:<30} {r['precision_at_1']:.3f}  {r['precision_at_10']:.3f}")
+    if report.get("held_out_other_style"):
+        lines.append("held-out emoji of seen labels, in another style:   p@1    p@10")
+        for name, r in report["held_out_other_style"].items():
+            lines.append(f"  {name:<30} {r['precision_at_1']:.3f}  "
+                         f"{r['precision_at_10']:.3f}")
     lines.append("zero-shot (unseen only | unseen + seen): hit@1 hit@5 hit@10")
     for name, r in [*report["zero_shot"].items(), ("chance", report["chance"])]:
         a, b = r["unseen_only"], r["unseen_and_seen"]

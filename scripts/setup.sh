@@ -14,6 +14,8 @@ APT_PACKAGES=(
   wordnet-base dict-gcide bible-kjv bible-kjv-text fortunes fortunes-min
   # the labelled pictures of the image-label space (engine/images/); cairo draws SVGs
   tuxpaint-stamps-default libcairo2
+  # emoji in three styles for the picture set (engine/images/emoji.py)
+  fonts-noto-color-emoji fonts-symbola fonts-unifont
   # Qt under Xvfb with Mesa OpenGL (3D views and GUI tests)
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0

@@ -55,8 +55,8 @@ class Picture:
     head: str  # the key that meets the word space
     text: str  # the description as written
     category: str  # the folder under the stamps root, e.g. "animals/birds"
-    source: str  # "tuxpaint"
-    split: str = ""  # "train", "test" or "zero-shot"
+    source: str  # "tuxpaint", "emoji-noto", "emoji-symbola", "emoji-unifont"
+    split: str = ""  # "train", "test", "style-test" or "zero-shot"
 
 
 def label_of(description: str) -> tuple[str, str]:
@@ -111,21 +111,27 @@ def read_stamps(root: Path = STAMPS_ROOT) -> list[Picture]:
 def assign_splits(pictures: list[Picture], seed: int = SEED,
                   zero_shot_share: float = ZERO_SHOT_SHARE,
                   test_share: float = TEST_SHARE) -> list[Picture]:
-    """Hold out a seeded share of the heads (every picture of them: zero-shot), then one
-    picture in five of each other head with several pictures (test)."""
+    """Hold out a seeded share of the heads (every picture of them: zero-shot). Of the
+    other heads' stamps, one in five is a test picture; their Noto emoji train and their
+    Symbola and Unifont emoji test another style ("style-test")."""
     rng = np.random.default_rng(seed)
     heads = sorted({p.head for p in pictures})
     held = set(rng.choice(heads, size=round(zero_shot_share * len(heads)),
                           replace=False).tolist()) if heads else set()
     by_head: dict[str, list[int]] = {}
     for i, p in enumerate(pictures):
-        by_head.setdefault(p.head, []).append(i)
+        if p.source == "tuxpaint":
+            by_head.setdefault(p.head, []).append(i)
     split = ["train"] * len(pictures)
+    for i, p in enumerate(pictures):
+        if p.head in held:
+            split[i] = "zero-shot"
+        elif p.source.startswith("emoji-") and p.source != "emoji-noto":
+            split[i] = "style-test"
     for head, rows in sorted(by_head.items()):
         if head in held:
-            for i in rows:
-                split[i] = "zero-shot"
-        elif len(rows) >= 2:
+            continue
+        if len(rows) >= 2:
             n_test = max(1, round(test_share * len(rows)))
             for i in rng.choice(rows, size=n_test, replace=False).tolist():
                 split[i] = "test"
@@ -144,15 +150,29 @@ def default_dataset_path() -> Path:
     return cache_dir("images", "default-dataset") / "dataset.json"
 
 
+def read_emoji(folder: Path, progress: ProgressCallback = no_progress,
+               cancel: CancelToken = NEVER_CANCELLED) -> list[Picture]:
+    from engine.images.emoji import draw_emoji_set
+
+    return [Picture(r["path"], r["label"], r["head"], r["text"], f"emoji/{r['font']}",
+                    f"emoji-{r['font']}") for r in draw_emoji_set(folder, progress, cancel)]
+
+
 def build_dataset(out: Path | None = None, root: Path = STAMPS_ROOT,
                   progress: ProgressCallback = no_progress,
-                  cancel: CancelToken = NEVER_CANCELLED) -> dict:
-    """Read the stamps, assign splits, and write ``dataset.json`` atomically."""
+                  cancel: CancelToken = NEVER_CANCELLED, emoji: bool = True) -> dict:
+    """Read the stamps and draw the emoji, assign splits, write ``dataset.json``."""
+    from engine.images.emoji import FONTS
+    from engine.jobs import sub_progress
     from engine.storage import atomic_write_text
 
     out = Path(out) if out is not None else default_dataset_path()
-    progress(Progress(0.1, f"Reading the stamps under {root}"))
-    pictures = assign_splits(read_stamps(root))
+    progress(Progress(0.05, f"Reading the stamps under {root}"))
+    pictures = read_stamps(root)
+    if emoji:
+        pictures += read_emoji(out.parent / "emoji", sub_progress(progress, 0.1, 0.85),
+                               cancel)
+    pictures = assign_splits(pictures)
     cancel.raise_if_cancelled()
     counts = Counter(p.split for p in pictures)
     heads = Counter(p.head for p in pictures)
@@ -161,11 +181,19 @@ def build_dataset(out: Path | None = None, root: Path = STAMPS_ROOT,
         "rebuild": REBUILD_COMMAND,
         "sources": [{"package": STAMPS_PACKAGE, "version": _package_version(STAMPS_PACKAGE),
                      "licence": "GPL-2+ (Tux Paint stamps)", "root": str(root),
-                     "pictures": len(pictures)}],
+                     "pictures": sum(p.source == "tuxpaint" for p in pictures)}]
+        + ([{"package": package, "version": _package_version(package), "font": str(path),
+             "licence": {"noto": "OFL-1.1", "symbola": "free for any use (Symbola)",
+                         "unifont": "GPL-2+ with font exception / OFL-1.1"}[name],
+             "pictures": sum(p.source == f"emoji-{name}" for p in pictures)}
+            for name, (package, path, _, _) in FONTS.items()] if emoji else []),
         "choices": {
             "label": "the .txt's first line without article, final stop, parentheses; "
                      "its first comma-separated phrase, lower case",
-            "head": "the label's last word, or the last word after 'of'",
+            "head": "the label's last word, or the last word after 'of'; for emoji, of the "
+                    "Unicode name's part before 'with'",
+            "emoji": "Noto drawings train, Symbola and Unifont drawings test another style "
+                     "(style-test), unless the label is held out (zero-shot)",
             "splits": {"seed": SEED, "zero_shot_share_of_heads": ZERO_SHOT_SHARE,
                        "test_share_of_pictures": TEST_SHARE},
         },

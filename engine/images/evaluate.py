@@ -3,7 +3,8 @@ training split and scored on what it never saw.
 
 * Held-out pictures of seen labels (split "test"): precision@1 and @10 among the seen
   labels, for the classifier, WSABIE (WARP and uniform hinge), DeViSE and ConSE (over
-  our classifier, T = 10).
+  our classifier, T = 10); the same for emoji of seen labels drawn in a style that did
+  not train (Symbola and Unifont, split "style-test").
 * Zero-shot (split "zero-shot": labels no model trained on): hit@1, @5 and @10 for
   ConSE (our classifier's seen labels, T = 1, 10 and all; and ImageNet's 1,000 classes,
   T = 10, as in the paper) and DeViSE, over the unseen labels only and over unseen +
@@ -70,7 +71,7 @@ def evaluate_image_models(
 
     known = np.array([p.head in space for p in pictures])
     rows = {split: np.flatnonzero(known & np.array([p.split == split for p in pictures]))
-            for split in ("train", "test", "zero-shot")}
+            for split in ("train", "test", "style-test", "zero-shot")}
     if not len(rows["train"]) or not len(rows["zero-shot"]):
         raise EngineError("The picture set has no training or no zero-shot pictures whose "
                           "label the word space knows.", "Rebuild the picture set.")
@@ -82,6 +83,8 @@ def evaluate_image_models(
     y_train = np.array([seen_index[pictures[i].head] for i in rows["train"]] * 2)
     test = rows["test"][[pictures[i].head in seen_index for i in rows["test"]]]
     y_test = np.array([seen_index[pictures[i].head] for i in test])
+    style = rows["style-test"][[pictures[i].head in seen_index for i in rows["style-test"]]]
+    y_style = np.array([seen_index[pictures[i].head] for i in style], dtype=np.int64)
     zero = rows["zero-shot"]
     unseen_index = {h: i for i, h in enumerate(unseen)}
     y_zero = np.array([unseen_index[pictures[i].head] for i in zero])
@@ -109,14 +112,20 @@ def evaluate_image_models(
     timings["devise"] = time.perf_counter() - t0
     progress(Progress(0.95, "Scoring held-out and zero-shot pictures"))
 
-    test_features = features.features[test]
-    seen_scores = {name: score(test_features) for name, score in models.items()}
-    seen_scores["devise"] = devise.embed(test_features) @ seen_vectors.T
-    seen_scores["conse_t10"] = conse(classifier.probabilities(test_features),
-                                     seen_vectors, 10) @ seen_vectors.T
-    held_out = {name: {"precision_at_1": _precision(s, y_test, 1),
-                       "precision_at_10": _precision(s, y_test, 10)}
-                for name, s in seen_scores.items()}
+    def held_out_scores(rows_: np.ndarray, truth: np.ndarray) -> dict:
+        if not len(rows_):
+            return {}
+        f = features.features[rows_]
+        scores = {name: score(f) for name, score in models.items()}
+        scores["devise"] = devise.embed(f) @ seen_vectors.T
+        scores["conse_t10"] = conse(classifier.probabilities(f), seen_vectors,
+                                    10) @ seen_vectors.T
+        return {name: {"precision_at_1": _precision(s, truth, 1),
+                       "precision_at_10": _precision(s, truth, 10)}
+                for name, s in scores.items()}
+
+    held_out = held_out_scores(test, y_test)
+    other_style = held_out_scores(style, y_style)
 
     zero_features = features.features[zero]
     probabilities = classifier.probabilities(zero_features)
@@ -143,9 +152,10 @@ def evaluate_image_models(
         "word_space": space.info.get("name") or space.info.get("title") or "default",
         "labels": {"seen": len(seen), "unseen": len(unseen)},
         "pictures": {"train": int(len(rows["train"])), "test": int(len(test)),
-                     "zero_shot": int(len(zero)),
+                     "style_test": int(len(style)), "zero_shot": int(len(zero)),
                      "left_out_label_not_in_word_space": int((~known).sum())},
         "held_out_seen_labels": held_out,
+        "held_out_other_style": other_style,
         "zero_shot": zero_shot,
         "chance": chance,
         "training_seconds": {k: round(v, 2) for k, v in timings.items()},

@@ -65,7 +65,7 @@ def test_real_stamps_are_read_with_label_category_and_text(some_stamps):
 
 
 def test_build_writes_a_dataset_with_a_manifest_and_loads_back(some_stamps, tmp_path):
-    report = build_dataset(tmp_path / "out" / "dataset.json", root=some_stamps)
+    report = build_dataset(tmp_path / "out" / "dataset.json", root=some_stamps, emoji=False)
     assert report["pictures"] == 6
     pictures, manifest = load_dataset(tmp_path / "out" / "dataset.json")
     assert len(pictures) == 6 and {p.split for p in pictures} <= {"train", "test", "zero-shot"}
@@ -88,6 +88,25 @@ def test_splits_hold_out_whole_labels_and_are_seeded():
     assert len(zero) == 6 and all(by_head[h] == {"zero-shot"} for h in zero)
     counts = Counter(p.split for p in a)
     assert counts["test"] == 34 and counts["train"] == 136  # one of five of the others
+
+
+def test_emoji_of_seen_labels_train_in_noto_and_test_in_the_other_styles():
+    pictures = [Picture(f"/s/{h}.png", h, h, f"A {h}.", "c", "tuxpaint")
+                for h in (f"w{j}" for j in range(40))]
+    pictures += [Picture(f"/e/{font}/{h}.png", h, h, h.upper(), f"emoji/{font}",
+                         f"emoji-{font}")
+                 for h in (f"w{j}" for j in range(40)) for font in ("noto", "symbola",
+                                                                   "unifont")]
+    split = {(p.source, p.head): p.split for p in assign_splits(pictures)}
+    held = {h for (source, h), s in split.items() if s == "zero-shot" and source == "tuxpaint"}
+    assert held  # whole labels held out, in every style
+    for h in (f"w{j}" for j in range(40)):
+        if h in held:
+            assert {split[(s, h)] for s in ("emoji-noto", "emoji-symbola",
+                                             "emoji-unifont")} == {"zero-shot"}
+        else:
+            assert split[("emoji-noto", h)] == "train"
+            assert split[("emoji-symbola", h)] == split[("emoji-unifont", h)] == "style-test"
 
 
 def test_missing_stamps_and_a_missing_dataset_say_what_to_do(tmp_path):
