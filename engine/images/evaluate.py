@@ -55,6 +55,20 @@ def imagenet_class_vectors(space) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(vectors, dtype=np.float32), np.asarray(known)
 
 
+def training_split(pictures, features, space) -> tuple[np.ndarray, list[str], np.ndarray,
+                                                      np.ndarray]:
+    """The training pictures whose label ``space`` knows (rows), their sorted labels, and
+    the features with each picture's mirror image after them (x) with label indices (y):
+    what every model of the image-label space is fitted on."""
+    known = np.array([p.split == "train" and p.head in space for p in pictures])
+    rows = np.flatnonzero(known)
+    seen = sorted({pictures[i].head for i in rows})
+    index = {h: i for i, h in enumerate(seen)}
+    x = np.vstack([features.features[rows], features.flipped_features[rows]])
+    y = np.array([index[pictures[i].head] for i in rows] * 2)
+    return rows, seen, x, y
+
+
 def evaluate_image_models(
     pictures, features, space, seed: int = 0,
     progress: ProgressCallback = no_progress, cancel: CancelToken = NEVER_CANCELLED,
@@ -75,12 +89,9 @@ def evaluate_image_models(
     if not len(rows["train"]) or not len(rows["zero-shot"]):
         raise EngineError("The picture set has no training or no zero-shot pictures whose "
                           "label the word space knows.", "Rebuild the picture set.")
-    seen = sorted({pictures[i].head for i in rows["train"]})
+    _, seen, x_train, y_train = training_split(pictures, features, space)
     unseen = sorted({pictures[i].head for i in rows["zero-shot"]} - set(seen))
     seen_index = {h: i for i, h in enumerate(seen)}
-    x_train = np.vstack([features.features[rows["train"]],
-                         features.flipped_features[rows["train"]]])
-    y_train = np.array([seen_index[pictures[i].head] for i in rows["train"]] * 2)
     test = rows["test"][[pictures[i].head in seen_index for i in rows["test"]]]
     y_test = np.array([seen_index[pictures[i].head] for i in test])
     style = rows["style-test"][[pictures[i].head in seen_index for i in rows["style-test"]]]
@@ -91,7 +102,6 @@ def evaluate_image_models(
     seen_vectors = unit_rows(np.stack([space.vector(h) for h in seen]))
     unseen_vectors = unit_rows(np.stack([space.vector(h) for h in unseen]))
     both_vectors = np.vstack([unseen_vectors, seen_vectors])  # unseen first: same rows
-
 
     timings = {}
     t0 = time.perf_counter()

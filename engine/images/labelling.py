@@ -78,7 +78,7 @@ def label_pictures(
     ``trained`` (shipped.ImageModels) and ``answers`` serve every model but imagenet."""
     from engine.images.imagenet import imagenet_classes
     from engine.images.loading import load_rgb
-    from engine.images.models import conse, unit_rows
+    from engine.images.models import conse
 
     unknown = [m for m in models if m not in MODELS]
     if unknown:
@@ -106,24 +106,20 @@ def label_pictures(
         features, probabilities = encoder.encode(rgb[None])
         by_model: dict[str, tuple[Label, ...]] = {}
         if trained is not None:
-            x = unit_rows(features)
-            logits = x @ trained.classifier_weights.T + trained.classifier_bias
-            p = np.exp(logits - logits.max())
-            p /= p.sum()
+            p = trained.classifier.probabilities(features)
         for model in models:
             if model == "imagenet":
                 by_model[model] = top(probabilities[0], [c.name for c in classes])
             elif model == "classifier":
                 by_model[model] = top(p[0], trained.labels)
             elif model == "wsabie":
-                by_model[model] = top(((x @ trained.wsabie_V.T) @ trained.wsabie_W.T)[0],
-                                      trained.labels)
+                by_model[model] = top(trained.wsabie.scores(features)[0], trained.labels)
             elif model == "conse":
                 label_vectors = answers.vectors[:len(trained.labels)]
                 embedded = conse(p, label_vectors, 10)
                 by_model[model] = top((embedded @ answers.vectors.T)[0], answers.words)
             elif model == "devise":
-                embedded = unit_rows(x @ trained.devise_M.T)
+                embedded = trained.devise.embed(features)
                 by_model[model] = top((embedded @ answers.vectors.T)[0], answers.words)
         results.append(PictureLabels(Path(path), by_model))
     progress(Progress(1.0, f"Labelled {len(paths)} pictures"))

@@ -67,6 +67,25 @@ class ImageModels:
     devise_M: np.ndarray
     manifest: dict
 
+    # The bundle's arrays as the models that score with them (engine/images/models.py).
+    @property
+    def classifier(self):
+        from engine.images.models import LinearClassifier
+
+        return LinearClassifier(self.classifier_weights, self.classifier_bias)
+
+    @property
+    def wsabie(self):
+        from engine.images.models import Wsabie
+
+        return Wsabie(self.wsabie_V, self.wsabie_W, "warp")
+
+    @property
+    def devise(self):
+        from engine.images.models import Devise
+
+        return Devise(self.devise_M)
+
     def save(self, folder: Path) -> None:
         import io
 
@@ -117,6 +136,7 @@ def build_default_models(
     split over the default word space, save the bundle and record it in MANIFEST.json."""
     from engine.engine import Engine
     from engine.images.dataset import build_dataset, default_dataset_path, load_dataset
+    from engine.images.evaluate import training_split
     from engine.images.features import encode_pictures
     from engine.images.models import train_classifier, train_devise, train_wsabie, unit_rows
 
@@ -126,15 +146,10 @@ def build_default_models(
         build_dataset(progress=progress, cancel=cancel)
     pictures, dataset_manifest = load_dataset()
     space = engine.space(None)
-
-
     features = encode_pictures(engine.image_encoder(), [p.path for p in pictures],
                                progress=sub_progress(progress, 0.0, 0.5), cancel=cancel)
-    train = [i for i, p in enumerate(pictures) if p.split == "train" and p.head in space]
-    labels = tuple(sorted({pictures[i].head for i in train}))
-    index = {h: i for i, h in enumerate(labels)}
-    x = np.vstack([features.features[train], features.flipped_features[train]])
-    y = np.array([index[pictures[i].head] for i in train] * 2)
+    train, seen, x, y = training_split(pictures, features, space)
+    labels = tuple(seen)
     classifier = train_classifier(x, y, len(labels), progress=sub_progress(progress, 0.5, 0.1),
                                   cancel=cancel)
     wsabie = train_wsabie(x, y, len(labels), loss="warp", epochs=40,
