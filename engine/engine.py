@@ -51,7 +51,9 @@ class Engine:
         self._image_encoder = None  # loaded on the first picture (torch, ~1 s)
         self._image_models = None  # (shipped.ImageModels, labelling.Answers)
         self._lock = threading.Lock()
-        self._converting = threading.Lock()
+        # Held while something slow is loaded once and then shared (a named space being
+        # converted, the image encoder, the image models): a second request waits for it.
+        self._loading = threading.Lock()
         self._device: str | None = None
         # k-means answers per space snapshot, by (k, seed). Weak keys: an answer goes
         # with its snapshot, so a training run's old epochs are not kept alive by it.
@@ -108,7 +110,7 @@ class Engine:
         if known is None:
             # Converting a pretrained space takes seconds, once; a second request for it
             # while that runs waits for the first instead of converting again.
-            with self._converting:
+            with self._loading:
                 with self._lock:
                     known = self._named.get(str(path))
                 if known is None:
@@ -292,7 +294,7 @@ class Engine:
 
     def image_encoder(self):
         """The pretrained image encoder, loaded once (on CUDA when present)."""
-        with self._converting:
+        with self._loading:
             if self._image_encoder is None:
                 from engine.images.encoder import ImageEncoder
 
@@ -330,7 +332,7 @@ class Engine:
     def image_models(self):
         """The shipped image-label models and the nouns they answer with, loaded once;
         ``(None, None)`` when the bundle is missing (only ImageNet's classes then)."""
-        with self._converting:
+        with self._loading:
             if self._image_models is None:
                 from engine.images.labelling import answer_words
                 from engine.images.shipped import (
@@ -370,7 +372,7 @@ class Engine:
 
         report = build_default_models(r.out or DEFAULT_MODELS, progress, cancel,
                                       register=r.out is None)
-        with self._converting:
+        with self._loading:
             self._image_models = None
         return report
 

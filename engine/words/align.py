@@ -34,14 +34,16 @@ from engine.spaces.embedding_space import EmbeddingSpace
 MIN_TRAIN_WORDS = 20
 
 
+def _unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (in ``x``'s own precision)."""
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
 def normalised(vectors: np.ndarray) -> np.ndarray:
     """Unit length, mean-centred, unit length again (float32)."""
-    def unit(x: np.ndarray) -> np.ndarray:
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-    x = unit(np.asarray(vectors, dtype=np.float64))
+    x = _unit(np.asarray(vectors, dtype=np.float64))
     x -= x.mean(axis=0, keepdims=True)
-    return unit(x).astype(np.float32)
+    return _unit(x).astype(np.float32)
 
 
 def least_squares_map(source: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -212,10 +214,7 @@ def _changed_neighbourhoods(words: list[str], a: np.ndarray, b: np.ndarray, k: i
                             report: int, cancel: CancelToken
                             ) -> tuple[tuple[NeighbourhoodChange, ...], float]:
     """Each word's ``k`` nearest among ``words`` in each space; the least overlapping."""
-    def unit(x: np.ndarray) -> np.ndarray:
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-    a, b = unit(a), unit(b)
+    a, b = _unit(a), _unit(b)
     k = min(k, len(words) - 1)
     neighbours_a = np.empty((len(words), k), dtype=np.int64)
     neighbours_b = np.empty_like(neighbours_a)
