@@ -35,7 +35,8 @@ class PictureFeatures:
     flipped_probabilities: np.ndarray | None = None
 
 
-def _key(paths: Sequence[str], weights: Path, flipped: bool) -> str:
+def _key(paths: Sequence[str], weights: Path, variant: str) -> str:
+    """``variant``: "flipped", "plain" or "style:<name>"."""
     h = hashlib.sha256()
     for path in [*paths, str(weights)]:
         try:
@@ -43,7 +44,7 @@ def _key(paths: Sequence[str], weights: Path, flipped: bool) -> str:
             h.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
         except OSError:
             h.update(f"{path}|missing\n".encode())
-    h.update(b"flipped" if flipped else b"plain")
+    h.update(variant.encode())
     return h.hexdigest()[:24]
 
 
@@ -63,7 +64,8 @@ def encode_pictures(
     from engine.storage import atomic_write_bytes
 
     paths = tuple(str(p) for p in paths)
-    cache = cache_dir("images", "features") / f"{_key(paths, weights_path(), flipped)}.npz"
+    cache = cache_dir("images", "features") / \
+        f"{_key(paths, weights_path(), 'flipped' if flipped else 'plain')}.npz"
     if cache.is_file():
         try:
             with np.load(cache, allow_pickle=False) as data:
@@ -106,4 +108,58 @@ def encode_pictures(
     np.savez(buffer, **arrays)
     atomic_write_bytes(cache, buffer.getvalue())
     progress(Progress(1.0, f"Encoded {len(paths):,} pictures"))
+    return result
+
+
+def encode_restyled(
+    encoder,
+    paths: Sequence[str],
+    styles: Sequence[str],
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+    batch: int = 16,
+) -> dict[str, np.ndarray]:
+    """The features (N x 1280) of every picture restyled by each of ``styles``
+    (``augment.STYLES``), one cache file per style beside ``encode_pictures``' own: the
+    training split's extra views, encoded once."""
+    from engine.images.augment import STYLES
+    from engine.images.encoder import weights_path
+    from engine.images.loading import load_rgb
+    from engine.storage import atomic_write_bytes
+
+    unknown = [s for s in styles if s not in STYLES]
+    if unknown:
+        raise EngineError(f"Unknown picture styles: {', '.join(unknown)}.",
+                          f"Use some of: {', '.join(STYLES)}.")
+    if not paths:
+        raise EngineError("There are no pictures to encode.")
+    paths = tuple(str(p) for p in paths)
+    result = {}
+    for n, style in enumerate(styles):
+        cache = cache_dir("images", "features") / \
+            f"{_key(paths, weights_path(), f'style:{style}')}.npz"
+        if cache.is_file():
+            try:
+                with np.load(cache, allow_pickle=False) as data:
+                    if json.loads(str(data["paths"])) == list(paths):
+                        result[style] = data["features"]
+                        continue
+            except (OSError, ValueError, KeyError):
+                pass  # damaged: encode again
+        parts = []
+        for start in range(0, len(paths), batch):
+            cancel.raise_if_cancelled()
+            progress(Progress((n + start / len(paths)) / len(styles),
+                              f"Encoding pictures as {style}: {start + 1:,}-"
+                              f"{min(start + batch, len(paths)):,} of {len(paths):,}"))
+            pictures = np.stack([STYLES[style](load_rgb(p))
+                                 for p in paths[start:start + batch]])
+            parts.append(encoder.encode(pictures)[0])
+        result[style] = np.concatenate(parts)
+        import io
+
+        buffer = io.BytesIO()
+        np.savez(buffer, paths=np.array(json.dumps(list(paths))), features=result[style])
+        atomic_write_bytes(cache, buffer.getvalue())
+    progress(Progress(1.0, f"Encoded {len(paths):,} pictures in {len(styles)} styles"))
     return result

@@ -152,14 +152,15 @@ def build_default_models(
     labels = tuple(seen)
     classifier = train_classifier(x, y, len(labels), progress=sub_progress(progress, 0.5, 0.1),
                                   cancel=cancel)
-    wsabie = train_wsabie(x, y, len(labels), loss="warp", epochs=40,
+    wsabie = train_wsabie(x, y, len(labels), loss="warp", epochs=40, lr=0.01, lr_decay=True,
                           progress=sub_progress(progress, 0.6, 0.3), cancel=cancel)
     vectors = unit_rows(np.stack([space.vector(h) for h in labels]))
     devise = train_devise(x, y, vectors, progress=sub_progress(progress, 0.9, 0.1), cancel=cancel)
     manifest = {
         "description": "Image-label models over EfficientNet-Lite0 features: a linear "
-                       "classifier, WSABIE (WARP, 40 epochs, d=100), DeViSE (hinge rank "
-                       "loss, margin 0.1); ConSE uses the classifier (T = 10)",
+                       "classifier, WSABIE (WARP, 40 epochs, lr 0.01 decaying linearly, "
+                       "d=100), DeViSE (hinge rank loss, margin 0.1); ConSE uses the "
+                       "classifier (T = 10)",
         "rebuild": REBUILD_COMMAND,
         "trained_on": {"pictures": len(train), "mirrored": True, "labels": len(labels),
                        "split": "train", "dataset": dataset_manifest.get("sources")},
