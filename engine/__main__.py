@@ -261,6 +261,11 @@ def cmd_images_build_default_models(args, engine, progress, cancel):
     _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
 
 
+def cmd_images_build_atlas(args, engine, progress, cancel):
+    report = engine.handle(api.BuildAtlas(args.out), progress, cancel)
+    _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
+
+
 def cmd_images_build_dataset(args, engine, progress, cancel):
     report = engine.handle(api.BuildImageDataset(args.out), progress, cancel)
     _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
@@ -433,6 +438,12 @@ def build_parser() -> argparse.ArgumentParser:
                       "split and save them")
     p.add_argument("--out", type=Path, default=None,
                    help="folder to save them in (default: resources/images/default-models)")
+    p = image_command("build-atlas", cmd_images_build_atlas,
+                      "draw the thumbnail atlas of the image-label space (resources/)",
+                      "draw every picture of the default set small and place it with the "
+                      "shipped WSABIE (build-default-models does this too)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder to save it in (default: resources/images/thumbnails)")
     p = image_command("eval", cmd_images_eval, "train and score every image-label model",
                       "train every image-label model on the training split; score "
                       "held-out and zero-shot pictures")

@@ -17,8 +17,9 @@ from engine.spaces import EmbeddingSpace, Scored
 from engine.spaces.named import NamedSpace
 
 __all__ = [
-    "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildCorpus", "BuildImageDataset",
-    "BuildImageModels", "Cluster", "Clusters", "Compare", "Comparison", "EngineError",
+    "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildAtlas", "BuildCorpus",
+    "BuildImageDataset", "BuildImageModels", "Cluster", "Clusters", "Compare", "Comparison",
+    "EngineError",
     "Evaluate", "EvaluateImageModels", "ExportVectors", "ImportVectors", "LabelImages",
     "ListSpaces", "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf", "Neighbours",
     "NeighboursAnswer", "PrepareImageEncoder", "PrepareTraining", "Progress", "Project",
@@ -179,6 +180,15 @@ class LabelImages:
 class BuildImageModels:
     """Train the image-label models on the default picture set and save them
     (engine/images/shipped.py; ``out`` None: resources/, recorded in MANIFEST.json)."""
+
+    out: Path | None = None
+
+
+@dataclass(frozen=True)
+class BuildAtlas:
+    """Draw the default picture set's thumbnails and embed them with the shipped WSABIE
+    (engine/images/atlas.py; ``out`` None: resources/, recorded in MANIFEST.json); the
+    result is a small report."""
 
     out: Path | None = None
 

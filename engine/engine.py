@@ -374,7 +374,17 @@ class Engine:
                                       register=r.out is None)
         with self._loading:
             self._image_models = None
+        if r.out is None:  # the shipped atlas's vectors are in the old bundle's space
+            from engine.images.atlas import build_atlas
+
+            report["atlas"] = build_atlas(progress=progress, cancel=cancel)
         return report
+
+    def _handle_BuildAtlas(self, r: api.BuildAtlas, progress, cancel) -> dict:
+        from engine.images.atlas import THUMBNAILS, build_atlas
+
+        return build_atlas(out=r.out or THUMBNAILS, progress=progress, cancel=cancel,
+                           register=r.out is None)
 
     def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
         from engine.storage import export_vectors
@@ -387,7 +397,8 @@ class Engine:
 # The trainer's warm-up shares the training lane, so a Train pressed during it waits for it
 # instead of importing the same modules alongside.
 TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining,
-                     api.BuildImageDataset, api.EvaluateImageModels, api.BuildImageModels)
+                     api.BuildImageDataset, api.EvaluateImageModels, api.BuildImageModels,
+                     api.BuildAtlas)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
 PROJECTION_REQUESTS = (api.Project,)

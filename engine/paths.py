@@ -9,8 +9,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = REPO_ROOT / "resources"
 DEFAULT_WORD_SPACE = RESOURCES / "words" / "default-space"
 # Spaces a request may name instead of a path (engine/spaces/named.py opens them): the
-# shipped default space and the pretrained ones converted from PyPI packages.
-SPACE_NAMES = ("default", "glove-6b-50d")
+# shipped default space, the pretrained ones converted from PyPI packages, and the
+# image-label space made from the shipped image models.
+SPACE_NAMES = ("default", "glove-6b-50d", "image-labels")
 
 
 def names_a_space(path: Path | str | None) -> bool:

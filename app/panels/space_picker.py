@@ -176,7 +176,8 @@ class SpacePicker(QWidget):
     def _on_client_job_finished(self, job_id: int, result: Any) -> None:
         if job_id == self._list_job:
             self._list_job = None
-            self.named = tuple(result)
+            # The image-label space has its own tab: the word space's picker offers words.
+            self.named = tuple(n for n in result if n.kind == "words")
             self._fill()
 
     def _on_client_job_failed(self, job_id: int, message: str) -> None:

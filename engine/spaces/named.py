@@ -15,6 +15,7 @@ from engine.jobs import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progr
 from engine.paths import DEFAULT_WORD_SPACE, cache_dir
 
 DEFAULT_NAME = "default"
+IMAGE_LABELS = "image-labels"  # engine/images/label_space.py (WSABIE's label vectors)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class NamedSpace:
     description: str
     available: bool
     install_hint: str  # empty when available
+    kind: str = "words"  # "words", or "image-labels" for the image-label space
 
 
 def _pretrained():
@@ -45,6 +47,14 @@ def named_spaces() -> list[NamedSpace]:
         installed = source.installed()
         out.append(NamedSpace(source.name, source.title, source.source, installed,
                               "" if installed else source.install_hint))
+    from engine.images import label_space
+    from engine.images.shipped import DEFAULT_MODELS
+
+    shipped = (DEFAULT_MODELS / "models.npz").is_file()
+    out.append(NamedSpace(label_space.NAME, label_space.TITLE, label_space.DESCRIPTION,
+                          shipped, "" if shipped else
+                          "Rebuild it: python -m engine images build-default-models",
+                          kind="image-labels"))
     return out
 
 
@@ -54,7 +64,7 @@ def is_space_name(path: Path | str | None) -> bool:
     if path is None:
         return False
     text = str(path)
-    if text != DEFAULT_NAME and text not in _pretrained():
+    if text not in (DEFAULT_NAME, IMAGE_LABELS) and text not in _pretrained():
         return False
     return not Path(text).exists()  # as engine.paths.names_a_space, for app/
 
@@ -73,6 +83,10 @@ def resolve_space(
     name = str(path)
     if name == DEFAULT_NAME:
         return DEFAULT_WORD_SPACE
+    if name == IMAGE_LABELS:
+        from engine.images.label_space import converted_label_space
+
+        return converted_label_space(cache_dir("spaces") / name, progress, cancel)
     from engine.words.pretrained import converted_space
 
     source = _pretrained()[name]
