@@ -28,9 +28,13 @@ class EngineClient(QObject):
     job_cancelled = Signal(int)
 
     def __init__(self, engine_thread: EngineThread | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, channel: str = "") -> None:
         super().__init__(parent)
         self._engine_thread = engine_thread or EngineThread()
+        # A newer request cancels a stale one of the same type on the same channel only.
+        self.channel = channel
+        self._owns_thread = True
+        self._channels: dict[str, EngineClient] = {}
         self._jobs: dict[int, Job] = {}
         self._closed = False
         self._callbacks = JobCallbacks(
@@ -50,9 +54,23 @@ class EngineClient(QObject):
         """Queue ``request``; a newer query of the same type cancels a stale one."""
         if self._closed:
             raise RuntimeError("The engine client was shut down.")
-        job = self._engine_thread.submit(request, self._callbacks)
+        job = self._engine_thread.submit(request, self._callbacks, self.channel)
         self._jobs[job.id] = job
         return job.id
+
+    def on_channel(self, channel: str) -> EngineClient:
+        """A client of the same engine whose requests only supersede each other: one per
+        space on screen, so the word space's and the image-label space's loads and
+        projections run side by side. It signals its own jobs only and is shut down with
+        this one."""
+        if channel == self.channel:
+            return self
+        client = self._channels.get(channel)
+        if client is None:
+            client = EngineClient(self._engine_thread, self, channel)
+            client._owns_thread = False
+            self._channels[channel] = client
+        return client
 
     def cancel(self, job_id: int) -> None:
         job = self._jobs.get(job_id)
@@ -72,6 +90,13 @@ class EngineClient(QObject):
         if self._closed:
             return
         self._closed = True
+        for client in self._channels.values():
+            client.shutdown(timeout)
+        if not self._owns_thread:
+            for job in self._jobs.values():
+                job.cancel()
+            self._jobs.clear()
+            return
         self._engine_thread.shutdown(timeout)
         from engine.projection import shutdown_workers
 

@@ -3,8 +3,10 @@
 The thread has four lanes, each a worker with its own queue: training (long, one at a
 time), projections (seconds to minutes), analysis (k-means and neighbourhoods of many
 words: seconds) and queries (short). Submitting anything but training cancels any
-queued or running request of the same type, because the newer request makes the older
-answer stale (the pattern napari's layer slicer uses).
+queued or running request of the same type and channel, because the newer request makes
+the older answer stale (the pattern napari's layer slicer uses). A channel is whatever the
+caller names: the window gives each space on screen its own, so projecting the image-label
+space never cancels a projection of the word space.
 """
 
 from __future__ import annotations
@@ -425,9 +427,15 @@ class Job:
     id: int
     request: Any
     cancel_token: CancelToken
+    channel: str = ""
 
     def cancel(self) -> None:
         self.cancel_token.cancel()
+
+    def supersedes_for(self, newer: Job) -> bool:
+        """Whether ``newer`` makes this job's answer stale: same request type, same
+        channel."""
+        return type(self.request) is type(newer.request) and self.channel == newer.channel
 
 
 @dataclass(frozen=True)
@@ -459,14 +467,15 @@ class EngineThread:
         for t in self._threads:
             t.start()
 
-    def submit(self, request: Any, callbacks: JobCallbacks | None = None) -> Job:
-        job = Job(next(self._ids), request, CancelToken())
+    def submit(self, request: Any, callbacks: JobCallbacks | None = None,
+               channel: str = "") -> Job:
+        job = Job(next(self._ids), request, CancelToken(), channel)
         lane = lane_of(request)
         if lane != "training":
             with self._lock:
-                stale = [j for j in self._pending if type(j.request) is type(request)]
+                stale = [j for j in self._pending if j.supersedes_for(job)]
                 running = self._running[lane]
-                if running is not None and type(running.request) is type(request):
+                if running is not None and running.supersedes_for(job):
                     stale.append(running)
             for j in stale:
                 j.cancel()

@@ -174,3 +174,29 @@ def test_compare_answers_one_query_in_two_spaces(tmp_path):
     analogy = engine.handle(api.Compare(api.Analogy("apple", "pear", "car", 2,
                                                     space=tmp_path / "a"), tmp_path / "b"))
     assert len(analogy.first.items) == 2 and len(analogy.second.items) == 2
+
+
+def test_a_query_on_another_channel_leaves_the_first_running(engine_with_space):
+    engine, path = engine_with_space
+    started, release = threading.Event(), threading.Event()
+
+    class SlowEngine(Engine):
+        def _handle_Project(self, r, progress, cancel):
+            if r.seed == 0:
+                started.set()
+                release.wait(5)
+            cancel.raise_if_cancelled()
+            return f"projection {r.seed}"
+
+    thread = EngineThread(SlowEngine())
+    try:
+        words, labels = Recorder(), Recorder()
+        thread.submit(api.Project(space=path), words.callbacks())
+        assert started.wait(5)
+        thread.submit(api.Project(space=path, seed=1), labels.callbacks(), "image-labels")
+        release.set()
+        assert words.done.wait(5) and labels.done.wait(5)
+        assert (words.events[0][0], words.events[0][2]) == ("finished", "projection 0")
+        assert (labels.events[0][0], labels.events[0][2]) == ("finished", "projection 1")
+    finally:
+        thread.shutdown()
