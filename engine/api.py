@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from engine.errors import EngineError
 from engine.jobs import Progress
+from engine.placement import Placement
 from engine.spaces import EmbeddingSpace, Scored
 from engine.spaces.named import NamedSpace
 
@@ -21,8 +24,9 @@ __all__ = [
     "BuildImageDataset", "BuildImageModels", "Cluster", "Clusters", "Compare", "Comparison",
     "EngineError",
     "Evaluate", "EvaluateImageModels", "ExportVectors", "ImportVectors", "LabelImages",
-    "ListSpaces", "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf", "Neighbours",
-    "NeighboursAnswer", "PrepareImageEncoder", "PrepareTraining", "Progress", "Project",
+    "ListSpaces", "LoadAtlas", "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf",
+    "Neighbours", "NeighboursAnswer", "Place", "Placement", "PrepareImageEncoder",
+    "PrepareTraining", "Progress", "Project",
     "Scored", "TrainWords", "VectorOf",
 ]
 
@@ -226,6 +230,28 @@ class ExportVectors:
     path: Path
     format: str
     space: Path | None = None
+
+
+@dataclass(frozen=True)
+class LoadAtlas:
+    """The shipped thumbnail atlas (engine/images/atlas.py), checked against the image
+    models in ``models`` (None: the shipped bundle); the result is an ``Atlas``."""
+
+    models: Path | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Place:
+    """Draw ``vectors`` (M x d, in the space's d dimensions, e.g. pictures embedded by
+    WSABIE) in a layout that shows ``keys`` at ``coords`` (N x 2 or N x 3), each at the
+    similarity-weighted mean of its ``k`` nearest keys (engine/placement.py); the result
+    is a ``Placement``."""
+
+    vectors: np.ndarray
+    keys: tuple[str, ...]
+    coords: np.ndarray
+    space: Path | None = None
+    k: int = 5
 
 
 # ---- results --------------------------------------------------------------------------

@@ -221,6 +221,11 @@ class Engine:
         members = neighbourhood(self.space(r.space), tuple(r.words), r.k, cancel)
         return api.Neighbourhood(tuple(r.words), r.k, members)
 
+    def _handle_Place(self, r: api.Place, progress, cancel) -> api.Placement:
+        from engine.placement import place
+
+        return place(self.space(r.space), tuple(r.keys), r.coords, r.vectors, r.k, cancel)
+
     def _handle_BuildCorpus(self, r: api.BuildCorpus, progress, cancel):
         from engine.words.corpus import build_default_corpus, default_corpus_path
 
@@ -310,17 +315,18 @@ class Engine:
 
     def _handle_EvaluateImageModels(self, r: api.EvaluateImageModels, progress, cancel):
         from engine.images.dataset import load_dataset
-        from engine.images.evaluate import evaluate_image_models
+        from engine.images.evaluate import evaluate_image_models, restyled_training
         from engine.images.features import encode_pictures
 
         pictures, _ = load_dataset(r.dataset)
         space = self.space(r.space, progress=progress, cancel=cancel)
 
         features = encode_pictures(self.image_encoder(), [p.path for p in pictures],
-                                   progress=sub_progress(progress, 0.0, 0.5), cancel=cancel)
+                                   progress=sub_progress(progress, 0.0, 0.3), cancel=cancel)
+        restyled = restyled_training(self.image_encoder(), pictures, space,
+                                     sub_progress(progress, 0.3, 0.3), cancel)
         return evaluate_image_models(pictures, features, space, r.seed,
-                                     sub_progress(progress, 0.5, 0.5),
-                                     cancel)
+                                     sub_progress(progress, 0.6, 0.4), cancel, restyled)
 
     def _handle_PrepareImageEncoder(self, r: api.PrepareImageEncoder, progress,
                                     cancel) -> float:
@@ -388,6 +394,11 @@ class Engine:
         return build_atlas(out=r.out or THUMBNAILS, progress=progress, cancel=cancel,
                            register=r.out is None)
 
+    def _handle_LoadAtlas(self, r: api.LoadAtlas, progress, cancel):
+        from engine.images.atlas import load_atlas
+
+        return load_atlas(models_folder=r.models)
+
     def _handle_ExportVectors(self, r: api.ExportVectors, progress, cancel) -> Path:
         from engine.storage import export_vectors
 
@@ -406,10 +417,11 @@ TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining,
 PROJECTION_REQUESTS = (api.Project,)
 # k-means of a whole vocabulary, the neighbourhood of a lasso's thousand words, an
 # evaluation (2-3 s) or reading/writing a large vector file takes seconds: too long to
-# hold up a neighbours query, and none of them must wait minutes behind a UMAP.
+# hold up a neighbours query, and none of them must wait minutes behind a UMAP. Placing
+# thousands of pictures among a whole vocabulary is a matrix product of the same size.
 ANALYSIS_REQUESTS = (api.Cluster, api.NeighbourhoodOf, api.Evaluate, api.ImportVectors,
                      api.ExportVectors, api.Align, api.AlignedLayout, api.LabelImages,
-                     api.PrepareImageEncoder)
+                     api.PrepareImageEncoder, api.Place)
 
 
 def lane_of(request: Any) -> str:

@@ -32,13 +32,17 @@ class Label:
         return {"label": self.label, "score": round(float(self.score), 6)}
 
 
-@dataclass(frozen=True)
+# eq=False: an ndarray field makes the generated ``==`` ambiguous.
+@dataclass(frozen=True, eq=False)
 class PictureLabels:
-    """One picture's ranked labels per model, or why it could not be read."""
+    """One picture's ranked labels per model, or why it could not be read. ``embedding``:
+    the picture in WSABIE's joint space (1-D float32, read-only) whenever the shipped
+    models are loaded, so it can be drawn among the labels; not part of the JSON."""
 
     path: Path
     by_model: dict[str, tuple[Label, ...]] = field(default_factory=dict)
     error: str = ""
+    embedding: np.ndarray | None = None
 
     def to_json(self) -> dict:
         if self.error:
@@ -105,15 +109,18 @@ def label_pictures(
             continue
         features, probabilities = encoder.encode(rgb[None])
         by_model: dict[str, tuple[Label, ...]] = {}
+        embedding = None
         if trained is not None:
             p = trained.classifier.probabilities(features)
+            embedding = trained.wsabie.embed(features)[0].astype(np.float32)
+            embedding.setflags(write=False)
         for model in models:
             if model == "imagenet":
                 by_model[model] = top(probabilities[0], [c.name for c in classes])
             elif model == "classifier":
                 by_model[model] = top(p[0], trained.labels)
             elif model == "wsabie":
-                by_model[model] = top(trained.wsabie.scores(features)[0], trained.labels)
+                by_model[model] = top(embedding @ trained.wsabie_W.T, trained.labels)
             elif model == "conse":
                 label_vectors = answers.vectors[:len(trained.labels)]
                 embedded = conse(p, label_vectors, 10)
@@ -121,6 +128,6 @@ def label_pictures(
             elif model == "devise":
                 embedded = trained.devise.embed(features)
                 by_model[model] = top((embedded @ answers.vectors.T)[0], answers.words)
-        results.append(PictureLabels(Path(path), by_model))
+        results.append(PictureLabels(Path(path), by_model, embedding=embedding))
     progress(Progress(1.0, f"Labelled {len(paths)} pictures"))
     return tuple(results)

@@ -135,8 +135,9 @@ def build_default_models(
     """Build the picture set if needed, encode it, train every model on the training
     split over the default word space, save the bundle and record it in MANIFEST.json."""
     from engine.engine import Engine
+    from engine.images.augment import TRAINING_STYLES
     from engine.images.dataset import build_dataset, default_dataset_path, load_dataset
-    from engine.images.evaluate import training_split
+    from engine.images.evaluate import restyled_training, training_split
     from engine.images.features import encode_pictures
     from engine.images.models import train_classifier, train_devise, train_wsabie, unit_rows
 
@@ -147,8 +148,10 @@ def build_default_models(
     pictures, dataset_manifest = load_dataset()
     space = engine.space(None)
     features = encode_pictures(engine.image_encoder(), [p.path for p in pictures],
-                               progress=sub_progress(progress, 0.0, 0.5), cancel=cancel)
-    train, seen, x, y = training_split(pictures, features, space)
+                               progress=sub_progress(progress, 0.0, 0.25), cancel=cancel)
+    restyled = restyled_training(engine.image_encoder(), pictures, space,
+                                 sub_progress(progress, 0.25, 0.25), cancel)
+    train, seen, x, y = training_split(pictures, features, space, restyled)
     labels = tuple(seen)
     classifier = train_classifier(x, y, len(labels), progress=sub_progress(progress, 0.5, 0.1),
                                   cancel=cancel)
@@ -157,12 +160,14 @@ def build_default_models(
     vectors = unit_rows(np.stack([space.vector(h) for h in labels]))
     devise = train_devise(x, y, vectors, progress=sub_progress(progress, 0.9, 0.1), cancel=cancel)
     manifest = {
-        "description": "Image-label models over EfficientNet-Lite0 features: a linear "
+        "description": "Image-label models over EfficientNet-Lite0 features of the "
+                       "pictures, their mirror images and 4 restyled copies: a linear "
                        "classifier, WSABIE (WARP, 40 epochs, lr 0.01 decaying linearly, "
                        "d=100), DeViSE (hinge rank loss, margin 0.1); ConSE uses the "
                        "classifier (T = 10)",
         "rebuild": REBUILD_COMMAND,
-        "trained_on": {"pictures": len(train), "mirrored": True, "labels": len(labels),
+        "trained_on": {"pictures": len(train), "mirrored": True,
+                       "restyled": list(TRAINING_STYLES), "labels": len(labels),
                        "split": "train", "dataset": dataset_manifest.get("sources")},
         "word_space": space.info.get("name") or "default",
         "answers": f"ConSE and DeViSE: WordNet nouns among the word space's "
