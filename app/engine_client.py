@@ -26,6 +26,10 @@ class EngineClient(QObject):
     job_finished = Signal(int, object)  # job id, the result
     job_failed = Signal(int, str)  # job id, a message a person can act on
     job_cancelled = Signal(int)
+    # Emitted on the engine's lane threads, so delivered queued on the GUI thread, where
+    # it re-emits the public signal above unless the client was shut down in between (a
+    # panel must not submit a follow-up job to a closed client).
+    _report = Signal(str, tuple)
 
     def __init__(self, engine_thread: EngineThread | None = None,
                  parent: QObject | None = None, channel: str = "") -> None:
@@ -45,6 +49,7 @@ class EngineClient(QObject):
         )
         # Connected first, so the job is forgotten before other slots run; queued, so it
         # always runs after ``submit`` stored the job, even for a job that ends at once.
+        self._report.connect(self._on_self_report)
         self.job_finished.connect(self._on_self_job_ended)
         self.job_failed.connect(self._on_self_job_ended)
         self.job_cancelled.connect(self._on_self_job_ended)
@@ -108,7 +113,7 @@ class EngineClient(QObject):
         if self._closed:
             return
         try:
-            getattr(self, signal_name).emit(*args)
+            self._report.emit(signal_name, args)
         except RuntimeError:  # the C++ object is gone (window closed mid-job)
             pass
 
@@ -125,5 +130,9 @@ class EngineClient(QObject):
         self._emit("job_cancelled", job.id)
 
     # ---- slots -----------------------------------------------------------------------
+    def _on_self_report(self, signal_name: str, args: tuple) -> None:
+        if not self._closed:
+            getattr(self, signal_name).emit(*args)
+
     def _on_self_job_ended(self, job_id: int, *_: Any) -> None:
         self._jobs.pop(job_id, None)

@@ -34,25 +34,30 @@ from app.dialogs import (
 from app.engine_client import EngineClient
 from app.panels.compare import ComparePanel
 from app.panels.evaluation import EvaluationPanel
+from app.panels.image_training import ImageTrainingPanel
 from app.panels.images import ImagesPanel
+from app.panels.label_space import LabelSpacePanel
 from app.panels.projection import ProjectionPanel
 from app.panels.space_picker import OPEN_FOLDER, SpacePicker
 from app.panels.training import TrainingPanel
 from app.panels.words import WordsPanel, one_line
 from app.plot_export import export_svg
+from app.selection_link import SharedSelection
 from app.settings import LABEL_SIZE_RANGE, Settings
+from app.space_loader import SpaceLoader, stored_umap
 from app.state import AppState
 from app.views.switch import ScatterSwitch
 from engine import api
 from engine.errors import EngineError
 from engine.paths import DEFAULT_WORD_SPACE, names_a_space
+from engine.spaces.named import IMAGE_LABELS
 
 STATUS_SECONDS = 10
 FOLLOW_INTERVAL_S = 1.0  # the view opens a training run's epochs at most this often
 
 
 class MainWindow(QMainWindow):
-    """One tab per kind of space; only the word space is built so far.
+    """One tab per kind of space: words, images and labels (audio to come).
 
     ``start()`` loads the space and its PCA layout through the engine; ``ready`` fires
     once the points are shown, ``load_failed`` with a message when that is impossible.
@@ -75,9 +80,8 @@ class MainWindow(QMainWindow):
         self.space_path = Path(space_path) if space_path is not None else None
         self.state = AppState(self)
         self.client = client or EngineClient(parent=self)
-        self._load_job: int | None = None
-        self._project_job: int | None = None
-        self._project_request: api.Project | None = None
+        self.word_loader = SpaceLoader(self.state, self.client, "words",
+                                       self._first_projection, self)
 
         # ---- words tab: 2D/3D views behind a toggle; words and projection panels ----
         self.views = ScatterSwitch(self.state, self.client)
@@ -116,11 +120,29 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(words_tab, "Words")
-        # Pictures dropped here are labelled by every image model (the ImageNet
-        # classifier so far); a label clicked selects its word in the word space.
-        self.images_panel = ImagesPanel(self.state, self.client)
+        # ---- images tab: the image-label space's own views beside the Images panel --
+        # Pictures dropped on the panel are labelled by every image model; the one shown
+        # appears among the labels. A label clicked is selected in every space that has
+        # it: the selection is shared by key across the spaces.
+        self.label_space_panel = LabelSpacePanel(self.client.on_channel(IMAGE_LABELS))
+        self.label_state = self.label_space_panel.state
+        self.label_space_panel.status_message.connect(self.show_message)
+        self.selection = SharedSelection(self)
+        self.selection.add("the word space", self.state)
+        self.selection.add("the image-label space", self.label_state)
+        self.selection.status_message.connect(self.show_message)
+        self.images_panel = ImagesPanel(self.selection, self.client)
         self.images_panel.status_message.connect(self._on_words_panel_status_message)
-        self.tabs.addTab(self.images_panel, "Images")
+        self.images_panel.picture_shown.connect(self.label_space_panel.show_picture)
+        self.images_tab = QSplitter(Qt.Orientation.Horizontal)
+        self.images_tab.setObjectName("images_splitter")
+        self.images_tab.addWidget(self.label_space_panel)
+        self.images_tab.addWidget(self.images_panel)
+        self.images_tab.setStretchFactor(0, 1)
+        self.images_tab.setSizes([760, 640])
+        self.tabs.addTab(self.images_tab, "Images")
+        # The word space first (it is what the window opens on), then the labels.
+        self.ready.connect(self.label_space_panel.open)
         self.tabs.addTab(self._placeholder("Audio–word space (Bengio & Heigold 2014): "
                                            "not built yet."), "Audio")
         self.tabs.setTabEnabled(2, False)
@@ -139,10 +161,10 @@ class MainWindow(QMainWindow):
 
         self.words_panel.status_message.connect(self._on_words_panel_status_message)
         self.state.hover_changed.connect(self._on_state_hover_changed)
-        self.client.job_progress.connect(self._on_client_job_progress)
-        self.client.job_finished.connect(self._on_client_job_finished)
-        self.client.job_failed.connect(self._on_client_job_failed)
-        self.client.job_cancelled.connect(self._on_client_job_cancelled)
+        self.word_loader.progress.connect(self._on_word_loader_progress)
+        self.word_loader.loaded.connect(self._on_word_loader_loaded)
+        self.word_loader.failed.connect(self._on_word_loader_failed)
+        self.word_loader.cancelled.connect(self._on_word_loader_cancelled)
         self._add_training_tab()
         self._add_menus()
         self._add_space_picker()
@@ -181,7 +203,7 @@ class MainWindow(QMainWindow):
         """Load the space, then project it with PCA (both on the engine's query lane)."""
         where = self.space_path or DEFAULT_WORD_SPACE
         self._busy(f"Loading {where}…")
-        self._load_job = self.client.submit(api.LoadSpace(self.space_path))
+        self.word_loader.load(self.space_path)
         if not self.space_picker.named:
             self.space_picker.refresh()
 
@@ -209,59 +231,33 @@ class MainWindow(QMainWindow):
     def _on_state_hover_changed(self, word: str) -> None:
         self.hover_label.setText(word)
 
-    def _on_client_job_progress(self, job_id: int, progress: Any) -> None:
-        if job_id in (self._load_job, self._project_job):
-            self._busy(progress.message, progress.fraction)
+    def _on_word_loader_progress(self, message: str, fraction: float) -> None:
+        self._busy(message, fraction if fraction >= 0 else None)
 
-    def _on_client_job_finished(self, job_id: int, result: Any) -> None:
-        if job_id == self._load_job:
-            self._load_job = None
-            self.state.set_space(result.space, self.space_path)
-            request = self._first_projection()
-            self._busy(f"Projecting {len(result.space):,} words with "
-                       f"{request.method.upper()} {request.dims}-D…")
-            self._project_job = self.client.submit(request)
-            self._project_request = request
-        elif job_id == self._project_job:
-            self._project_job = None
-            self.state.set_projection(result.keys, result.coords, result.params)
-            space = self.state.space
-            method = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}.get(
-                result.params.method, result.params.method) if result.params else "layout"
-            self._idle(f"{len(result.keys):,} words, {space.dim if space else '?'} "
-                       f"dimensions, {method} in {result.elapsed:.2f} s")
-            if self._start_message:  # e.g. the remembered space had gone
-                self.show_message(self._start_message)
-                self._start_message = ""
-            self._remember_space()
-            self.ready.emit()
+    def _on_word_loader_loaded(self, summary: str) -> None:
+        self._idle(summary)
+        if self._start_message:  # e.g. the remembered space had gone
+            self.show_message(self._start_message)
+            self._start_message = ""
+        self._remember_space()
+        self.ready.emit()
 
-    def _on_client_job_failed(self, job_id: int, message: str) -> None:
-        request = self._project_request
-        if job_id == self._project_job and request is not None and request.cached_only:
-            # No stored layout of that kind: compute PCA instead (not an error).
-            fallback = api.Project(method="pca", dims=2, seed=0, space=self.space_path)
-            self._project_request = fallback
-            self._project_job = self.client.submit(fallback)
-            return
-        if job_id in (self._load_job, self._project_job):
-            self._load_job = self._project_job = None
-            if self.state.space is not None:
-                # Opening another space failed: the one on screen stays the active one.
-                self.space_path = self.state.space_path
-            self._idle(message)
-            self._show_error("Could not open the space", message)
-            self.load_failed.emit(message)
+    def _on_word_loader_failed(self, message: str) -> None:
+        if self.state.space is not None:
+            # Opening another space failed: the one on screen stays the active one.
+            self.space_path = self.state.space_path
+        self._idle(message)
+        self._show_error("Could not open the space", message)
+        self.load_failed.emit(message)
 
-    def _on_client_job_cancelled(self, job_id: int) -> None:
-        if job_id in (self._load_job, self._project_job):
-            self._load_job = self._project_job = None
-            self._idle("Loading was cancelled.")
+    def _on_word_loader_cancelled(self) -> None:
+        self._idle("Loading was cancelled.")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         # A result already queued for the GUI thread must not start a follow-up job on
         # the shut-down client.
-        self._load_job = self._project_job = None
+        self.word_loader.forget()
+        self.label_space_panel.close_jobs()
         self._follow_timer.stop()
         self._follow_path = None
         if self.settings is not None:
@@ -276,7 +272,13 @@ class MainWindow(QMainWindow):
     # half-written.
     def _add_training_tab(self) -> None:
         self.training_panel = TrainingPanel(self.client)
-        self.tabs.addTab(self.training_panel, "Training")
+        # The image models train on the same lane (one training at a time), beside it.
+        self.image_training_panel = ImageTrainingPanel(self.client)
+        self.image_training_panel.status_message.connect(self.show_message)
+        self.training_tabs = QTabWidget()
+        self.training_tabs.addTab(self.training_panel, "Word space")
+        self.training_tabs.addTab(self.image_training_panel, "Image models")
+        self.tabs.addTab(self.training_tabs, "Training")
         self.training_panel.status_message.connect(self._on_training_panel_status_message)
         self.training_panel.epoch_published.connect(self._on_training_panel_epoch_published)
         self._follow_path: Path | None = None
@@ -432,10 +434,10 @@ class MainWindow(QMainWindow):
             return None
         return last
 
-    def _first_projection(self) -> api.Project:
+    def _first_projection(self, path: Path | None) -> api.Project:
         """The layout the user last chose, else a stored UMAP, else PCA 2-D."""
         if self.settings is not None:
-            request = self.settings.last_projection(self.space_path)
+            request = self.settings.last_projection(path)
             if request is not None and request.method != "pca":
                 # UMAP or t-SNE of another space can take minutes: only a stored layout
                 # is worth showing at start; without one, PCA (the fallback below).
@@ -444,8 +446,7 @@ class MainWindow(QMainWindow):
                 return request
         # A stored UMAP layout (shipped with the default space, or in the cache) shows
         # the space's structure at no cost; without one, PCA (fast for any size).
-        return api.Project(method="umap", dims=2, seed=0, space=self.space_path,
-                           cached_only=True)
+        return stored_umap(path)
 
     def _remember_space(self) -> None:
         if self.settings is not None:

@@ -7,6 +7,8 @@ engine computed; it computes nothing itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,42 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.projection import ProjectionParams
 from engine.spaces import EmbeddingSpace
+
+
+@dataclass(frozen=True, eq=False)
+class PictureLayer:
+    """Pictures drawn among a layout's points (the image-label space's atlas): where each
+    lies in the layout on screen, its short name and label, and its thumbnail."""
+
+    coords: np.ndarray  # M x dims, in the state's layout
+    names: tuple[str, ...]
+    labels: tuple[str, ...]
+    tile: Callable[[int], np.ndarray]  # picture i as H x W x 3 uint8
+
+    def __post_init__(self) -> None:
+        # Engine results arrive as float64 or float16 arrays and lists; the views take
+        # float32 rows, as for the state's coords.
+        object.__setattr__(self, "coords", np.asarray(self.coords, dtype=np.float32))
+        object.__setattr__(self, "names", tuple(self.names))
+        object.__setattr__(self, "labels", tuple(self.labels))
+
+    def __len__(self) -> int:
+        return len(self.coords)
+
+
+@dataclass(frozen=True, eq=False)
+class Probe:
+    """A query drawn among the points (a dropped picture): where it lies in the layout,
+    and the keys it is linked to, best first (its top labels)."""
+
+    name: str
+    position: np.ndarray  # (dims,)
+    linked: tuple[str, ...]
+    thumbnail: np.ndarray | None = None  # H x W x 3 uint8
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "position", np.asarray(self.position, dtype=np.float32))
+        object.__setattr__(self, "linked", tuple(self.linked))
 
 
 class AppState(QObject):
@@ -64,6 +102,8 @@ class AppState(QObject):
         self.set_selected_set([])
         self.show_all()
         self.set_counterparts(None)
+        self.set_pictures(None)
+        self.set_probes([])
         self.space_changed.emit()
 
     def set_projection(self, keys: tuple[str, ...], coords: np.ndarray,
@@ -84,6 +124,14 @@ class AppState(QObject):
             self.counterpart_keys, self.counterpart_coords = (), None
             self._counterpart_row = {}
             self.counterparts_changed.emit()
+        # Pictures and probes were placed in the layout just replaced: their owner places
+        # them again in the new one (on projection_changed).
+        if self.pictures is not None:
+            self.pictures = None
+            self.pictures_changed.emit()
+        if self.probes:
+            self.probes = ()
+            self.probes_changed.emit()
         self.projection_changed.emit()
 
     def _rows_for(self, keys: tuple[str, ...]) -> dict[str, int]:
@@ -259,3 +307,39 @@ class AppState(QObject):
         if points != self.label_size:
             self.label_size = points
             self.label_size_changed.emit(points)
+
+    # ---- pictures and probes: things placed among the points ---------------------------
+    pictures_changed = Signal()
+    probes_changed = Signal()
+    pictures: PictureLayer | None = None
+    probes: tuple[Probe, ...] = ()
+
+    def set_pictures(self, layer: PictureLayer | None) -> None:
+        """Draw ``layer``'s pictures among the points (``None``: none). Set after
+        ``set_projection``, in its layout: a new projection clears them."""
+        if layer is None and self.pictures is None:
+            return
+        if layer is not None:
+            coords = np.asarray(layer.coords)
+            if coords.ndim != 2 or coords.shape[1] != self.dims:
+                raise ValueError(f"picture coordinates of shape {coords.shape} for a "
+                                 f"{self.dims}-D layout: expected M x {self.dims} (place "
+                                 f"the pictures in the layout shown now)")
+            if not len(layer.names) == len(layer.labels) == len(coords):
+                raise ValueError(f"{len(coords)} pictures with {len(layer.names)} names and "
+                                 f"{len(layer.labels)} labels")
+        self.pictures = layer
+        self.pictures_changed.emit()
+
+    def set_probes(self, probes: list[Probe] | tuple[Probe, ...]) -> None:
+        """Draw ``probes`` among the points, each linked to its keys; like the pictures,
+        a new projection clears them."""
+        probes = tuple(probes)
+        for probe in probes:
+            if np.shape(probe.position) != (self.dims,):
+                raise ValueError(f"probe {probe.name!r} at a position of shape "
+                                 f"{np.shape(probe.position)} for a {self.dims}-D layout: "
+                                 f"expected ({self.dims},)")
+        if probes or self.probes:
+            self.probes = probes
+            self.probes_changed.emit()

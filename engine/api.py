@@ -27,7 +27,7 @@ __all__ = [
     "ListSpaces", "LoadAtlas", "LoadSpace", "NamedSpace", "Neighbourhood", "NeighbourhoodOf",
     "Neighbours", "NeighboursAnswer", "Place", "Placement", "PrepareImageEncoder",
     "PrepareTraining", "Progress", "Project",
-    "Scored", "TrainWords", "VectorOf",
+    "Scored", "TrainImageModels", "TrainWords", "VectorOf",
 ]
 
 
@@ -186,6 +186,25 @@ class BuildImageModels:
     (engine/images/shipped.py; ``out`` None: resources/, recorded in MANIFEST.json)."""
 
     out: Path | None = None
+
+
+@dataclass(frozen=True)
+class TrainImageModels:
+    """Train some image-label models on the default picture set's training split (built
+    and encoded first if need be) and score each on held-out pictures as it is done
+    (engine/images/training.py); progress reports name the model and carry its losses. The
+    result is ``train_image_models``' dict report. ``epochs``: WSABIE's passes (the
+    classifier and DeViSE take 7.5 full-batch steps per epoch); ``restyled``: also train
+    on the pictures' restyled copies (encoded once: about 9 minutes on 2 CPU cores);
+    ``out``: save the classifier, WSABIE (WARP) and DeViSE there as a bundle
+    ``shipped.load_models`` reads (never into resources/: that is ``BuildImageModels``)."""
+
+    out: Path | None = None
+    models: tuple[str, ...] = ("classifier", "wsabie_warp", "wsabie_hinge", "devise")
+    epochs: int = 40
+    space: Path | None = None  # the word space: DeViSE's targets, and which labels count
+    restyled: bool = True
+    seed: int = 0
 
 
 @dataclass(frozen=True)

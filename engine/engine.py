@@ -388,6 +388,28 @@ class Engine:
             report["atlas"] = build_atlas(progress=progress, cancel=cancel)
         return report
 
+    def _handle_TrainImageModels(self, r: api.TrainImageModels, progress, cancel) -> dict:
+        from engine.images.shipped import DEFAULT_MODELS
+        from engine.images.training import (
+            check_training_choice,
+            train_image_models,
+            training_inputs,
+        )
+
+        check_training_choice(r.models, r.epochs, r.out)  # before minutes of encoding
+        if r.out is not None and Path(r.out).resolve() == DEFAULT_MODELS.resolve():
+            raise EngineError(f"{r.out} holds the shipped image models, recorded in "
+                              "resources/MANIFEST.json.", "Choose another folder, or rebuild "
+                              "them: python -m engine images build-default-models")
+        progress(api.Progress(0.0, "Loading the word space"))
+        space = self.space(r.space, progress=progress, cancel=cancel)
+        progress(api.Progress(0.0, "Loading the picture set and the image encoder"))
+        pictures, dataset, features, restyled = training_inputs(
+            self.image_encoder(), space, r.restyled, sub_progress(progress, 0.0, 0.4), cancel)
+        return train_image_models(pictures, features, space, r.models, r.epochs, restyled,
+                                  r.seed, sub_progress(progress, 0.4, 0.6), cancel, r.out,
+                                  dataset.get("sources"))
+
     def _handle_BuildAtlas(self, r: api.BuildAtlas, progress, cancel) -> dict:
         from engine.images.atlas import THUMBNAILS, build_atlas
 
@@ -411,7 +433,7 @@ class Engine:
 # instead of importing the same modules alongside.
 TRAINING_REQUESTS = (api.TrainWords, api.BuildCorpus, api.PrepareTraining,
                      api.BuildImageDataset, api.EvaluateImageModels, api.BuildImageModels,
-                     api.BuildAtlas)
+                     api.TrainImageModels, api.BuildAtlas)
 # UMAP or t-SNE on a full vocabulary takes minutes: on a lane of their own they never hold
 # up a neighbours or analogy query.
 PROJECTION_REQUESTS = (api.Project,)

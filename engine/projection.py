@@ -332,7 +332,7 @@ def _cache_path(cache_dir: Path | None, key: str) -> Path | None:
 def shipped_dirs() -> tuple[Path, ...]:
     from engine.paths import RESOURCES
 
-    return (RESOURCES / "words" / "projections",)
+    return (RESOURCES / "words" / "projections", RESOURCES / "images" / "projections")
 
 
 def _load_shipped(folders: Sequence[Path], keys: Sequence[str], vectors: np.ndarray,

@@ -4,9 +4,10 @@ labels from each image model, side by side.
 Every picture goes to the engine (``api.LabelImages``, on its analysis lane); the panel
 shows a thumbnail per picture and, for the one selected, each model's labels with their
 scores. A picture the engine cannot read shows its message in place of labels; the others
-are unaffected. Clicking a label selects that word in the word space when the space has
-it, and says so when it has not. Today the one model is the pretrained network's
-ImageNet classifier; WSABIE, ConSE and DeViSE join it as they are shipped.
+are unaffected. Clicking a label selects that key in every space on screen that has it
+(the word space, the image-label space: ``app/selection_link.py``) and says where it is
+missing. The picture shown is announced (``picture_shown``) so the image-label space can
+draw it among its labels.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
 from app.engine_client import EngineClient
 from app.panels.tables import ranked_list
 from app.panels.words import one_line
-from app.state import AppState
+from app.selection_link import SharedSelection
 from engine import api
 from engine.paths import cache_dir
 
@@ -76,11 +77,12 @@ class ImagesPanel(QWidget):
 
     status_message = Signal(str)
     labelled = Signal(object)  # the tuple of PictureLabels just shown
+    picture_shown = Signal(object)  # the PictureLabels of the picture shown, or None
 
-    def __init__(self, state: AppState, client: EngineClient,
+    def __init__(self, selection: SharedSelection, client: EngineClient,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.selection = selection
         self.client = client
         self._job: int | None = None
         # A newer request of the same type would cancel a running one in the engine, so
@@ -116,7 +118,7 @@ class ImagesPanel(QWidget):
             label = QLabel(title)
             label.setStyleSheet("font-weight: bold")
             tree = ranked_list(("label", "score"), alternating=True)
-            tree.setToolTip("Click a label to select the same word in the word space")
+            tree.setToolTip("Click a label to select it in the word and image-label spaces")
             tree.itemClicked.connect(self._on_labels_item_clicked)
             grid.addWidget(label, 2 * (i // 3), i % 3)
             grid.addWidget(tree, 2 * (i // 3) + 1, i % 3)
@@ -139,10 +141,12 @@ class ImagesPanel(QWidget):
         right_layout.addWidget(self.title)
         right_layout.addWidget(self.error)
         right_layout.addLayout(grid, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # Pictures above their labels: the panel shares its tab with the image-label
+        # space's views, so it is tall rather than wide.
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([420, 780])
+        split.setSizes([300, 600])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 
@@ -221,6 +225,7 @@ class ImagesPanel(QWidget):
         self.error.setText("")
         if path is not None and result is None:
             self.error.setText("Labelling…")
+        self.picture_shown.emit(result if result is not None and not result.error else None)
         if result is None:
             return
         if result.error:
@@ -278,13 +283,22 @@ class ImagesPanel(QWidget):
         self._show(item.data(_PATH_ROLE) if item is not None else None)
 
     def _on_labels_item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        label = item.text(0)
-        word = self.state.resolve(label) or self.state.resolve(label.split()[-1])
-        if word is None:
-            self.status_message.emit(f"“{label}” is not in the word space on screen.")
+        label = item.text(0).strip()
+        if not label:
             return
-        self.state.select(word, centre=True)
-        self.status_message.emit(f"“{word}” selected in the word space.")
+        # A many-word ImageNet class ("zebra crossing") stands for its last word when no
+        # space has the whole of it.
+        key = label if any(s.resolve(label) for s in self.selection.spaces.values()) \
+            else label.split()[-1]
+        found = self.selection.select(key)
+        if found:
+            missing = [t for t in self.selection.spaces if t not in found]
+            self.status_message.emit(
+                f"“{key}” selected in {' and '.join(found)}"
+                + (f"; {' and '.join(missing)} has no “{key}”" if missing else "") + ".")
+        else:
+            self.status_message.emit(f"“{label}” is not in the word space or the "
+                                     "image-label space.")
 
     def _on_client_job_progress(self, job_id: int, progress: Any) -> None:
         if job_id == self._job:

@@ -12,8 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.state import AppState
 from app.views.point_raster import RASTER_MIN_POINTS, PointRasterItem
@@ -61,6 +67,36 @@ _COLOURED_POINT_ALPHA = 170
 _FEW_SELECTED = 50  # up to this many selected words are drawn with bold rings
 # Zoom to an isolated set with this much room around it (a fraction of its extent).
 _ISOLATE_FRAME_PADDING = 0.08
+
+# Pictures among the points (the image-label space's atlas): a faint square per picture
+# always, its thumbnail once zoomed in so far that at most MAX_THUMBNAILS are in view.
+PICTURE = QColor(160, 130, 70, 45)
+MAX_THUMBNAILS = 150
+THUMBNAIL_PX = 40
+_THUMBNAIL_CACHE = 4 * MAX_THUMBNAILS  # pixmaps kept: ~6 KB each at 40 x 40
+PROBE = QColor(0, 150, 170)
+
+
+def pixmap_of(rgb: np.ndarray, size: int) -> QPixmap:
+    """An H x W x 3 uint8 picture as a pixmap at most ``size`` pixels a side."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation)
+
+
+def framed(pixmap: QPixmap, colour: QColor, width: int = 2) -> QPixmap:
+    """``pixmap`` with a ``width``-pixel border drawn inside its edge."""
+    pixmap = QPixmap(pixmap)
+    painter = QPainter(pixmap)
+    pen = QPen(colour, width)
+    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+    painter.setPen(pen)
+    half = width / 2
+    painter.drawRect(QRectF(half, half, pixmap.width() - width, pixmap.height() - width))
+    painter.end()
+    return pixmap
 
 
 def scaled_point_size(base_point_size: int, label_size: int) -> int:
@@ -121,6 +157,7 @@ class Scatter2DView(QWidget):
         self._init_arrows()
         self._init_selection_tools()
         self._init_counterparts()
+        self._init_pictures()
 
     @property
     def xy(self) -> np.ndarray:
@@ -750,3 +787,153 @@ class Scatter2DView(QWidget):
         if min(xs) < x0 or max(xs) > x1 or min(ys) < y0 or max(ys) > y1:
             self.view_box.setRange(xRange=(min(xs), max(xs)), yRange=(min(ys), max(ys)),
                                    padding=0.05)
+
+    # ---- pictures and probes (things placed among the points) ------------------------
+    def _init_pictures(self) -> None:
+        self.picture_points = pg.ScatterPlotItem(pxMode=True, size=4, symbol="s", pen=None,
+                                                 brush=pg.mkBrush(PICTURE), hoverable=False)
+        self.picture_points.setZValue(0.5)
+        self.plot.addItem(self.picture_points, ignoreBounds=True)
+        # Thumbnails are drawn at a fixed size on screen, whatever the zoom. A picture
+        # that stays in view keeps its item (a pan moves nothing: the items sit in view
+        # coordinates); items that leave go back to a pool, and the pixmaps of recently
+        # shown pictures are kept, so panning back and forth converts no tile twice.
+        self._thumbnails: dict[int, QGraphicsPixmapItem] = {}  # shown, by picture
+        self._spare_thumbnails: list[QGraphicsPixmapItem] = []
+        self._pixmaps: dict[int, QPixmap] = {}  # oldest first
+        self.probe_points = pg.ScatterPlotItem(pxMode=True, size=24, symbol="star",
+                                               brush=pg.mkBrush(PROBE),
+                                               pen=pg.mkPen("w", width=1.5))
+        self.probe_points.setZValue(7.5)  # over its own name's backing
+        self.plot.addItem(self.probe_points, ignoreBounds=True)
+        self.probe_lines = pg.PlotCurveItem(pen=pg.mkPen(PROBE, width=1.5), connect="pairs",
+                                            antialias=True)
+        self.probe_lines.setZValue(3.5)
+        self.plot.addItem(self.probe_lines, ignoreBounds=True)
+        self._probe_labels: list[pg.TextItem] = []
+        self._probe_pictures: list[QGraphicsPixmapItem] = []
+        self._probe_links: list[tuple[str, str]] = []
+        self.state.pictures_changed.connect(self._on_state_pictures_changed)
+        self.state.probes_changed.connect(self._on_state_probes_changed)
+        self.view_box.sigRangeChanged.connect(self._on_view_box_range_changed_pictures)
+
+    def shown_thumbnails(self) -> list[int]:
+        """The pictures drawn as thumbnails now (rows of the picture layer), for tests."""
+        return sorted(self._thumbnails)
+
+    def probe_links(self) -> list[tuple[str, str]]:
+        """The lines drawn from probes to their keys as (probe, key), for tests."""
+        return list(self._probe_links)
+
+    def _pixmap_item(self, z: float) -> QGraphicsPixmapItem:
+        item = QGraphicsPixmapItem()
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        item.setZValue(z)
+        self.plot.addItem(item, ignoreBounds=True)
+        return item
+
+    def _on_state_pictures_changed(self) -> None:
+        self._pixmaps.clear()
+        for row in list(self._thumbnails):  # another layer's pictures, or none
+            self._hide_thumbnail(row)
+        layer = self.state.pictures
+        if layer is None:
+            self.picture_points.clear()
+        else:
+            self.picture_points.setData(pos=np.asarray(layer.coords[:, :2], dtype=float))
+        self._draw_thumbnails()
+
+    def _on_view_box_range_changed_pictures(self, *_: object) -> None:
+        if self.state.pictures is not None:
+            self._draw_thumbnails()
+
+    def _pictures_in_view(self) -> np.ndarray:
+        """The rows of the pictures inside the visible range; none when more than
+        ``MAX_THUMBNAILS`` are (a numpy mask over a few thousand points: microseconds)."""
+        layer = self.state.pictures
+        if layer is None or not len(layer):
+            return np.zeros(0, dtype=int)
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        x, y = layer.coords[:, 0], layer.coords[:, 1]
+        inside = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        return inside if len(inside) <= MAX_THUMBNAILS else inside[:0]
+
+    def _draw_thumbnails(self) -> None:
+        layer = self.state.pictures
+        rows = set(self._pictures_in_view().tolist())
+        for row in [r for r in self._thumbnails if r not in rows]:
+            self._hide_thumbnail(row)
+        for row in sorted(rows - self._thumbnails.keys()):
+            item = self._spare_thumbnails.pop() if self._spare_thumbnails \
+                else self._pixmap_item(0.8)
+            pixmap = self._thumbnail_pixmap(row)
+            item.setPixmap(pixmap)
+            item.setOffset(-pixmap.width() / 2, -pixmap.height() / 2)  # centred on it
+            item.setPos(float(layer.coords[row, 0]), float(layer.coords[row, 1]))
+            item.setToolTip(f"{layer.names[row]}: {layer.labels[row]}")
+            item.show()
+            self._thumbnails[row] = item
+
+    def _hide_thumbnail(self, row: int) -> None:
+        item = self._thumbnails.pop(row)
+        item.hide()
+        self._spare_thumbnails.append(item)
+
+    def _thumbnail_pixmap(self, row: int) -> QPixmap:
+        pixmap = self._pixmaps.pop(row, None)
+        if pixmap is None:
+            pixmap = pixmap_of(self.state.pictures.tile(row), THUMBNAIL_PX)
+            if len(self._pixmaps) >= _THUMBNAIL_CACHE:
+                del self._pixmaps[next(iter(self._pixmaps))]  # the least recently shown
+        self._pixmaps[row] = pixmap  # (re)inserted: now the most recently shown
+        return pixmap
+
+    def _on_state_probes_changed(self) -> None:
+        probes = self.state.probes
+        starts, ends, links = [], [], []
+        for probe in probes:
+            for key in probe.linked:
+                row = self.state.row_of(key)
+                if row is None:
+                    continue  # a key this layout does not show
+                starts.append(probe.position[:2])
+                ends.append(self.xy[row])
+                links.append((probe.name, key))
+        self._probe_links = links
+        if links:
+            pairs = np.empty((2 * len(links), 2))
+            pairs[0::2], pairs[1::2] = np.asarray(starts, float), np.asarray(ends, float)
+            self.probe_lines.setData(x=pairs[:, 0], y=pairs[:, 1])
+        else:
+            self.probe_lines.setData(x=np.zeros(0), y=np.zeros(0))
+        if probes:
+            self.probe_points.setData(pos=np.asarray([p.position[:2] for p in probes], float))
+        else:
+            self.probe_points.clear()
+        while len(self._probe_labels) < len(probes):
+            self._probe_labels.append(self._make_label(PROBE.darker(140), 10, bold=True,
+                                                       z=7, fill=True))
+            self._probe_pictures.append(self._pixmap_item(7))
+        for i, (label, picture) in enumerate(zip(self._probe_labels, self._probe_pictures,
+                                                 strict=True)):
+            if i >= len(probes):
+                label.hide()
+                picture.hide()
+                continue
+            probe = probes[i]
+            x, y = (float(v) for v in probe.position[:2])
+            label.setText(probe.name)
+            label.setPos(x, y)
+            label.show()
+            if probe.thumbnail is None:
+                picture.hide()
+                continue
+            # Framed in the probe's colour: it would pass for one of the pictures.
+            pixmap = framed(pixmap_of(probe.thumbnail, 48), PROBE)
+            picture.setPixmap(pixmap)
+            picture.setOffset(-pixmap.width() - 12, -pixmap.height() / 2)  # left of it
+            picture.setPos(x, y)
+            picture.show()
+        if probes:
+            self._keep_in_view(*(p.position[:2] for p in probes))

@@ -41,6 +41,7 @@ from app.views.scatter2d import (
     MISSED_ARROW,
     PICK_RADIUS_PX,
     POINT,
+    PROBE,
     SELECTED,
     SELECTED_SET,
     scaled_point_size,
@@ -173,6 +174,7 @@ class Scatter3DView(QWidget):
         self._on_state_projection_changed()
         self._init_arrows()
         self._init_appearance()
+        self._init_probes()
 
     # ---- labels ----------------------------------------------------------------------
     def _make_label(self, colour: QColor, point_size: int, bold: bool) -> _Label:
@@ -534,3 +536,45 @@ class Scatter3DView(QWidget):
                 font = QFont(item.font)
                 font.setPointSize(scaled_point_size(base, label_size))
                 item.setData(font=font)
+
+    # ---- probes (a dropped picture among the labels) ----------------------------------
+    def _init_probes(self) -> None:
+        self.probe_points = gl.GLScatterPlotItem(size=18, pxMode=True, color=_rgba(PROBE),
+                                                 glOptions=_BLEND)
+        self.probe_lines = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True,
+                                             color=_rgba(PROBE, 0.8), glOptions=_BLEND)
+        self.probe_points.setDepthValue(5)
+        self.probe_lines.setDepthValue(0.5)
+        for item in (self.probe_points, self.probe_lines):
+            self.view.addItem(item)
+        self._probe_labels: list[_Label] = []
+        self._probe_links: list[tuple[str, str]] = []
+        self.state.probes_changed.connect(self._on_state_probes_changed)
+        self.state.projection_changed.connect(self._on_state_probes_changed)
+        self._on_state_probes_changed()
+
+    def probe_links(self) -> list[tuple[str, str]]:
+        """The lines drawn from probes to their keys as (probe, key), for tests."""
+        return list(self._probe_links)
+
+    def _on_state_probes_changed(self) -> None:
+        probes = self.state.probes if len(self._xyz) else ()
+        vertices, links = [], []
+        for probe in probes:
+            for key in probe.linked:
+                row = self.state.row_of(key)
+                if row is not None:
+                    vertices += [np.asarray(probe.position, np.float32), self._xyz[row]]
+                    links.append((probe.name, key))
+        self._probe_links = links
+        self.probe_lines.setData(pos=np.asarray(vertices, np.float32).reshape(-1, 3))
+        self.probe_points.setData(pos=np.asarray([p.position for p in probes],
+                                                 np.float32).reshape(-1, 3))
+        while len(self._probe_labels) < len(probes):
+            self._probe_labels.append(self._make_label(PROBE.darker(140), 10, bold=True))
+        for i, label in enumerate(self._probe_labels):
+            if i < len(probes):
+                label.setData(pos=np.asarray(probes[i].position, float),
+                              text="  " + probes[i].name)
+            else:
+                label.setData(text="")

@@ -37,9 +37,14 @@ class ScatterSwitch(QWidget):
     status_message = Signal(str)  # from the colouring and selection bars
 
     def __init__(self, state: AppState, client: EngineClient | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, what: str = "words",
+                 compact: bool = False) -> None:
         super().__init__(parent)
         self.state = state
+        self.what = what  # what the points are, in the hint ("words", "labels")
+        # Compact: the colouring and selection bars on two rows, for a view that shares
+        # its tab with a panel beside it (the image-label space).
+        self.compact = compact
         self.view2d = Scatter2DView(state)
         self.view3d = None  # app.views.scatter3d.Scatter3DView, once needed
         self.stack = QStackedWidget()
@@ -107,7 +112,7 @@ class ScatterSwitch(QWidget):
             self.hint.setText("")
         elif params is None:
             made_by = self.state.projection_made_by or "coordinates from a file"
-            self.hint.setText(f"{len(self.state.keys):,} words, {made_by}")
+            self.hint.setText(f"{len(self.state.keys):,} {self.what}, {made_by}")
         else:
             method = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}[params.method]
             seed = "" if params.method == "pca" else f", seed {params.seed}"
@@ -115,7 +120,7 @@ class ScatterSwitch(QWidget):
                 seed += (f"; fitted on the {params.fit_limit:,} most frequent, the other "
                          f"{len(self.state.keys) - params.fit_limit:,} placed by their "
                          "nearest")
-            self.hint.setText(f"{len(self.state.keys):,} words, {method} {dims}-D{seed}"
+            self.hint.setText(f"{len(self.state.keys):,} {self.what}, {method} {dims}-D{seed}"
                               + ("   drag: orbit · wheel: zoom · Ctrl+drag: pan"
                                  if dims == 3 else ""))
 
@@ -125,7 +130,13 @@ class ScatterSwitch(QWidget):
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 0, 4, 2)
         tools.addWidget(self.appearance_bar)
-        tools.addSpacing(16)
+        if self.compact:
+            tools.addStretch(1)
+            layout.addLayout(tools)
+            tools = QHBoxLayout()
+            tools.setContentsMargins(4, 0, 4, 2)
+        else:
+            tools.addSpacing(16)
         tools.addWidget(self.selection_bar)
         tools.addStretch(1)
         layout.addLayout(tools)

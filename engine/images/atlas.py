@@ -128,8 +128,13 @@ def build_atlas(
                         "GPL-2+ (Tux Paint stamps); OFL-1.1 (Noto Color Emoji); "
                         "free use (Symbola); GPL-2+ with font exception (Unifont)",
                         REBUILD_COMMAND)
+    layouts = []
+    if register:  # the shipped atlas orders the label space: its layouts go with it
+        from engine.images.label_space import build_label_layouts
+
+        layouts = build_label_layouts(cancel=cancel)
     progress(Progress(1.0, f"Drew {len(pictures):,} thumbnails"))
-    return {"out": str(out), "pictures": len(pictures),
+    return {"layouts": layouts, "out": str(out), "pictures": len(pictures),
             "bytes": sum(f.stat().st_size for f in out.iterdir() if f.is_file())}
 
 

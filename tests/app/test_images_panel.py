@@ -25,7 +25,7 @@ def _drop(widget, paths) -> None:
 
 def test_dropped_pictures_are_labelled_and_a_bad_one_says_why(qtbot, window, tmp_path):
     panel = window.images_panel
-    assert window.tabs.isTabEnabled(window.tabs.indexOf(panel))
+    assert window.tabs.isTabEnabled(window.tabs.indexOf(window.images_tab))
     Image.new("RGB", (80, 60), (240, 200, 30)).save(tmp_path / "yellow.png")
     (tmp_path / "notes.png").write_text("not a picture")
     with qtbot.waitSignal(panel.labelled, timeout=TIMEOUT_MS) as blocker:

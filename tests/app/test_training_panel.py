@@ -211,6 +211,9 @@ def test_the_trainer_warm_up_is_an_engine_request(qtbot, window):
 
     import app
 
+    # CPython 3.11's ast.parse can fail while another thread imports modules (its
+    # recursion-depth check is shared): let the image-label space finish loading first.
+    qtbot.waitUntil(lambda: window.label_state.pictures is not None, timeout=TIMEOUT_MS)
     for path in Path(app.__file__).parent.rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
