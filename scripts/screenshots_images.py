@@ -65,7 +65,7 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.03)
     print(f"thumbnails shown: {len(view.shown_thumbnails())}; probe links: "
-          f"{view.probe_links()}")
+          f"{view.probe_links()}; highlighted: {state.highlighted}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(args.out))
     print(f"wrote {args.out}")

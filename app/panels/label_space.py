@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPainter
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from app.engine_client import EngineClient
 from app.panels.projection import ProjectionPanel
@@ -80,11 +80,20 @@ class LabelSpacePanel(QWidget):
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("label_space_splitter")
+        # The projection settings scroll, so the splitter may give them little height:
+        # the space and its pictures get the most.
+        settings = QScrollArea()
+        settings.setObjectName("label_space_projection")
+        settings.setWidgetResizable(True)
+        settings.setFrameShape(QFrame.Shape.NoFrame)
+        settings.setWidget(self.projection_panel)
+        settings.setMinimumHeight(60)
         split.addWidget(self.views)
-        split.addWidget(self.projection_panel)
+        split.addWidget(settings)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 0)
-        split.setSizes([800, 120])  # the projection settings only as tall as they must be
+        split.setCollapsible(0, False)
+        split.setSizes([760, 160])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)

@@ -38,10 +38,10 @@ FULL_BATCH_STEPS_PER_EPOCH = 300 / DEFAULT_EPOCHS
 # Each loss at its own best rate of one grid (bench/images_wsabie_sweep.py): WARP's steps
 # are lr * L(rank), up to 7.3 times the hinge's.
 WSABIE_RATES = {"warp": 0.01, "hinge": 0.1}
-# Seconds each took on the default picture set without restyled copies on 2 CPU cores
+# Seconds each took on the default picture set with its restyled copies on 2 CPU cores
 # (bench/results/images-eval-default-space.json): each model's share of the progress bar.
-TRAINING_SECONDS = {"classifier": 32.0, "wsabie_warp": 89.0, "wsabie_hinge": 7.5,
-                    "devise": 9.5}
+TRAINING_SECONDS = {"classifier": 146.0, "wsabie_warp": 67.0, "wsabie_hinge": 25.0,
+                    "devise": 70.0}
 
 
 def check_training_choice(models, epochs: int, out: Path | None = None) -> tuple[str, ...]:

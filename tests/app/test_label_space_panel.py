@@ -44,10 +44,11 @@ def test_a_labelled_picture_becomes_a_probe_linked_to_its_labels(qtbot, window, 
 
 def test_a_label_selected_in_the_label_space_selects_the_word(qtbot, window):
     state = window.label_state
-    qtbot.waitUntil(lambda: state.space is not None, timeout=TIMEOUT_MS)
+    # The space arrives before its layout: wait for the keys the views show.
+    qtbot.waitUntil(lambda: len(state.keys) > 0, timeout=TIMEOUT_MS)
     state.select(state.resolve("apple"))
     assert window.state.selection == "apple"  # the small word space has apple
-    missing = next(k for k in state.keys if window.state.resolve(k) is None)
+    missing = next(k for k in state.space.keys if window.state.resolve(k) is None)
     with qtbot.waitSignal(window.selection.status_message, timeout=5_000) as said:
         state.select(missing)
     assert "not in the word space" in said.args[0]
