@@ -225,6 +225,11 @@ class MainWindow(QMainWindow):
         self.show_message(message)
 
     # ---- slots -----------------------------------------------------------------------
+    def _on_image_training_panel_finished(self, report: dict) -> None:
+        # A saved bundle can label pictures: the Images tab's models menu offers it.
+        if report.get("out"):
+            self.images_panel.add_models(Path(report["out"]))
+
     def _on_words_panel_status_message(self, message: str) -> None:
         self.show_message(message)
 
@@ -275,6 +280,7 @@ class MainWindow(QMainWindow):
         # The image models train on the same lane (one training at a time), beside it.
         self.image_training_panel = ImageTrainingPanel(self.client)
         self.image_training_panel.status_message.connect(self.show_message)
+        self.image_training_panel.finished.connect(self._on_image_training_panel_finished)
         self.training_tabs = QTabWidget()
         self.training_tabs.addTab(self.training_panel, "Word space")
         self.training_tabs.addTab(self.image_training_panel, "Image models")

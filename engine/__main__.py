@@ -218,7 +218,8 @@ def cmd_spaces(args, engine, progress, cancel):
 
 
 def cmd_images_label(args, engine, progress, cancel):
-    results = engine.handle(api.LabelImages(tuple(args.images), (args.model,), args.k),
+    results = engine.handle(api.LabelImages(tuple(args.images), (args.model,), args.k,
+                                            args.models),
                             progress, cancel)
     data = {str(given): r.to_json() for given, r in zip(args.images, results, strict=True)}
     lines = []
@@ -241,15 +242,21 @@ def cmd_images_eval(args, engine, progress, cancel):
     lines = [f"word space: {report['word_space']}; labels seen {report['labels']['seen']}, "
              f"unseen {report['labels']['unseen']}; pictures {report['pictures']}",
              "held-out pictures of seen labels:   p@1    p@10"]
-    for name, r in report["held_out_seen_labels"].items():
+    for name, r in [*report["held_out_seen_labels"].items(),
+                    ("chance", report["held_out_chance"])]:
         lines.append(f"  {name:<30} {r['precision_at_1']:.3f}  {r['precision_at_10']:.3f}")
     if report.get("held_out_other_style"):
         lines.append("held-out emoji of seen labels, in another style:   p@1    p@10")
         for name, r in report["held_out_other_style"].items():
             lines.append(f"  {name:<30} {r['precision_at_1']:.3f}  "
                          f"{r['precision_at_10']:.3f}")
-    lines.append("zero-shot (unseen only | unseen + seen): hit@1 hit@5 hit@10")
-    for name, r in [*report["zero_shot"].items(), ("chance", report["chance"])]:
+    if not report["zero_shot"]:
+        lines.append("zero-shot: no labels held out (the picture set has no zero-shot "
+                     "pictures)")
+    else:
+        lines.append("zero-shot (unseen only | unseen + seen): hit@1 hit@5 hit@10")
+    for name, r in [*report["zero_shot"].items(),
+                    *([("chance", report["chance"])] if report["chance"] else [])]:
         a, b = r["unseen_only"], r["unseen_and_seen"]
         lines.append(f"  {name:<22} " + " ".join(f"{a[f'hit_at_{k}']:.3f}" for k in (1, 5, 10))
                      + " | " + " ".join(f"{b[f'hit_at_{k}']:.3f}" for k in (1, 5, 10)))
@@ -267,8 +274,32 @@ def cmd_images_build_atlas(args, engine, progress, cancel):
 
 
 def cmd_images_build_dataset(args, engine, progress, cancel):
-    report = engine.handle(api.BuildImageDataset(args.out), progress, cancel)
+    report = engine.handle(api.BuildImageDataset(args.out, args.source, args.seed,
+                                                 args.zero_shot_share, args.test_share),
+                           progress, cancel)
     _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
+
+
+def cmd_images_train(args, engine, progress, cancel):
+    request = api.TrainImageModels(args.out, tuple(args.models), args.epochs, args.space,
+                                   not args.no_restyled, args.seed, args.dataset)
+    report = engine.handle(request, progress, cancel)
+    lines = [f"{report['labels']:,} labels, {report['training_pictures']:,} training "
+             f"pictures ({report['training_rows']:,} views), {report['epochs']} epochs"]
+    for name, r in report["models"].items():
+        held = r["held_out"]
+        scores = (f"held-out p@1 {held['precision_at_1']:.3f}, p@10 "
+                  f"{held['precision_at_10']:.3f}" if held else "no held-out pictures")
+        if r["other_style"]:
+            scores += f"; other style p@10 {r['other_style']['precision_at_10']:.3f}"
+        lines.append(f"  {name:<14} {scores} ({r['seconds']:.1f} s)")
+    chance = report["chance"]
+    lines.append(f"  {'chance':<14} p@1 {chance['precision_at_1']:.3f}, p@10 "
+                 f"{chance['precision_at_10']:.3f}")
+    if report["out"]:
+        lines.append(f"saved to {report['out']}: label with it by "
+                     f"python -m engine images label --models {report['out']} PICTURE")
+    _emit(args, report, "\n".join(lines))
 
 
 def cmd_build_default_space(args, engine, progress, cancel):
@@ -427,11 +458,45 @@ def build_parser() -> argparse.ArgumentParser:
                    help="all (default): every model; imagenet: the pretrained network's "
                         "own 1,000 classes")
     p.add_argument("-k", type=int, default=10)
+    p.add_argument("--models", type=Path, default=None, metavar="FOLDER",
+                   help="image models saved by 'images train --out' (default: the "
+                        "shipped ones)")
     p = image_command("build-dataset", cmd_images_build_dataset,
-                      "build the default labelled picture set (Tux Paint stamps)",
+                      "build a labelled picture set (default: Tux Paint stamps + emoji)",
                       "build the default labelled picture set from Debian's "
-                      "tuxpaint-stamps-default")
-    p.add_argument("--out", type=Path, default=None, help="dataset.json to write")
+                      "tuxpaint-stamps-default and three emoji fonts, or with --from a "
+                      "picture set of your own: a folder with one sub-folder per label, "
+                      "or a CSV of path,label(s) (several labels a picture allowed)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="dataset.json to write (default: in the cache)")
+    p.add_argument("--from", dest="source", type=Path, default=None, metavar="FOLDER_OR_CSV",
+                   help="your own labelled pictures")
+    p.add_argument("--zero-shot-share", type=float, default=0.15,
+                   help="with --from: share of the labels held out whole (default 0.15)")
+    p.add_argument("--test-share", type=float, default=0.2,
+                   help="with --from: share of the other labels' pictures that test "
+                        "(default 0.2)")
+    p.add_argument("--seed", type=int, default=0, help="with --from: the splits' seed")
+    p = image_command("train", cmd_images_train,
+                      "train image-label models on a picture set and score them",
+                      "train the classifier, WSABIE (WARP, hinge) and DeViSE on a picture "
+                      "set's training split, score each on its held-out pictures, and "
+                      "with --out save a bundle 'images label --models' uses")
+    p.add_argument("--dataset", type=Path, default=None, metavar="SET",
+                   help="dataset.json, or a folder / CSV of your own (default: the "
+                        "default set)")
+    p.add_argument("--space", type=Path, default=None,
+                   help="word space (default: ours; or glove-6b-50d)")
+    p.add_argument("--out", type=Path, default=None, metavar="FOLDER",
+                   help="save the classifier, WSABIE (WARP) and DeViSE here")
+    p.add_argument("--models", nargs="+", default=["classifier", "wsabie_warp",
+                                                   "wsabie_hinge", "devise"],
+                   choices=["classifier", "wsabie_warp", "wsabie_hinge", "devise"])
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--no-restyled", action="store_true",
+                   help="train without the restyled copies (ink, line drawing, pixel art, "
+                        "greyscale), which take minutes to encode the first time")
+    p.add_argument("--seed", type=int, default=0)
     p = image_command("build-default-models", cmd_images_build_default_models,
                       "train and ship the image-label models (resources/)",
                       "train the image-label models on the default picture set's training "
@@ -449,7 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "held-out and zero-shot pictures")
     p.add_argument("--space", type=Path, default=None,
                    help="word space for ConSE and DeViSE (default: ours; or glove-6b-50d)")
-    p.add_argument("--dataset", type=Path, default=None, help="dataset.json (default: built)")
+    p.add_argument("--dataset", type=Path, default=None,
+                   help="dataset.json, or a folder / CSV of your own (default: the "
+                        "default set, built if missing)")
     p.add_argument("--seed", type=int, default=0)
     return parser
 

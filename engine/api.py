@@ -148,10 +148,16 @@ class Compare:
 
 @dataclass(frozen=True)
 class BuildImageDataset:
-    """The default labelled picture set (engine/images/dataset.py); the result is a small
-    report (path, counts per split)."""
+    """The default labelled picture set (engine/images/dataset.py), or with ``source`` a
+    user's folder (one sub-folder per label) or CSV of path,label(s)
+    (engine/images/user_sets.py); the result is a small report (path, counts per
+    split, what was skipped)."""
 
     out: Path | None = None
+    source: Path | None = None
+    seed: int = 0
+    zero_shot_share: float = 0.15  # of the labels, held out whole
+    test_share: float = 0.2  # of the other labels' pictures
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,8 @@ class LabelImages:
     paths: tuple[Path, ...]
     models: tuple[str, ...] = ("all",)  # "all": every model available
     k: int = 10
+    # A bundle saved by TrainImageModels (``out``); None: the shipped models.
+    models_folder: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +213,9 @@ class TrainImageModels:
     space: Path | None = None  # the word space: DeViSE's targets, and which labels count
     restyled: bool = True
     seed: int = 0
+    # The picture set: None for the default one; a dataset.json; or a user's folder (one
+    # sub-folder per label) or CSV of path,label(s) (engine/images/user_sets.py).
+    dataset: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class Engine:
         self._named: dict[str, Path] = {}  # a named space's folder, once converted
         self._image_encoder = None  # loaded on the first picture (torch, ~1 s)
         self._image_models = None  # (shipped.ImageModels, labelling.Answers)
+        self._saved_image_models: dict[str, tuple] = {}  # bundles saved by the user
         self._lock = threading.Lock()
         # Held while something slow is loaded once and then shared (a named space being
         # converted, the image encoder, the image models): a second request waits for it.
@@ -309,16 +310,21 @@ class Engine:
             return self._image_encoder
 
     def _handle_BuildImageDataset(self, r: api.BuildImageDataset, progress, cancel) -> dict:
+        if r.source is not None:
+            from engine.images.user_sets import build_user_dataset
+
+            return build_user_dataset(r.source, r.out, r.seed, r.zero_shot_share,
+                                      r.test_share, progress, cancel)
         from engine.images.dataset import build_dataset
 
         return build_dataset(r.out, progress=progress, cancel=cancel)
 
     def _handle_EvaluateImageModels(self, r: api.EvaluateImageModels, progress, cancel):
-        from engine.images.dataset import load_dataset
         from engine.images.evaluate import evaluate_image_models, restyled_training
         from engine.images.features import encode_pictures
+        from engine.images.user_sets import load_picture_set
 
-        pictures, _ = load_dataset(r.dataset)
+        pictures, _ = load_picture_set(r.dataset, progress, cancel)
         space = self.space(r.space, progress=progress, cancel=cancel)
 
         features = encode_pictures(self.image_encoder(), [p.path for p in pictures],
@@ -337,38 +343,59 @@ class Engine:
         self.image_models()
         return time.perf_counter() - start
 
-    def image_models(self):
-        """The shipped image-label models and the nouns they answer with, loaded once;
-        ``(None, None)`` when the bundle is missing (only ImageNet's classes then)."""
+    def image_models(self, folder: Path | None = None):
+        """The shipped image-label models (or a bundle saved in ``folder``) and the nouns
+        they answer with, loaded once; ``(None, None)`` when the shipped bundle is
+        missing (only ImageNet's classes then)."""
+        if folder is not None:
+            key = str(Path(folder).resolve())
+            with self._lock:
+                cached = self._saved_image_models.get(key)
+            if cached is None:
+                # Not under _loading: its word space may be a named one, converted (once)
+                # under that lock.
+                cached = self._load_image_models(Path(folder))
+                with self._lock:
+                    self._saved_image_models[key] = cached
+            return cached
         with self._loading:
             if self._image_models is None:
-                from engine.images.labelling import answer_words
-                from engine.images.shipped import (
-                    ANSWER_VOCABULARY,
-                    DEFAULT_MODELS,
-                    load_models,
-                    wordnet_nouns,
-                )
+                from engine.images.shipped import DEFAULT_MODELS
 
                 if not (DEFAULT_MODELS / "models.npz").is_file():
                     return None, None
-                trained = load_models()
-                space = self.space(None)  # the word space they were trained over
-                missing = [w for w in trained.labels if w not in space]
-                if missing:
-                    raise EngineError(f"The image models name labels the default word "
-                                      f"space lacks ({missing[0]!r}).", "Rebuild them: "
-                                      "python -m engine images build-default-models")
-                answers = answer_words(space, trained.labels, ANSWER_VOCABULARY,
-                                       wordnet_nouns())
-                self._image_models = (trained, answers)
+                self._image_models = self._load_image_models(DEFAULT_MODELS)
             return self._image_models
+
+    def _load_image_models(self, folder: Path):
+        """A bundle and its answers over the word space it was trained over (the
+        default, or the one its manifest names)."""
+        from engine.images.labelling import answer_words
+        from engine.images.shipped import (
+            ANSWER_VOCABULARY,
+            DEFAULT_MODELS,
+            load_models,
+            wordnet_nouns,
+        )
+
+        trained = load_models(folder)
+        named = (trained.manifest.get("trained_on") or {}).get("word_space_path")
+        space = self.space(named or None)
+        missing = [w for w in trained.labels if w not in space]
+        if missing:
+            rebuild = ("python -m engine images build-default-models"
+                       if folder.resolve() == DEFAULT_MODELS.resolve()
+                       else "train them again (python -m engine images train --out ...)")
+            raise EngineError(f"The image models in {folder} name labels their word space "
+                              f"lacks ({missing[0]!r}).", f"Rebuild them: {rebuild}")
+        answers = answer_words(space, trained.labels, ANSWER_VOCABULARY, wordnet_nouns())
+        return trained, answers
 
     def _handle_LabelImages(self, r: api.LabelImages, progress, cancel):
         from engine.images.labelling import MODELS, label_pictures
 
         progress(api.Progress(0.0, "Loading the image models"))
-        trained, answers = self.image_models()
+        trained, answers = self.image_models(r.models_folder)
         models = tuple(r.models)
         if "all" in models:
             models = MODELS if trained is not None else ("imagenet",)
@@ -405,10 +432,15 @@ class Engine:
         space = self.space(r.space, progress=progress, cancel=cancel)
         progress(api.Progress(0.0, "Loading the picture set and the image encoder"))
         pictures, dataset, features, restyled = training_inputs(
-            self.image_encoder(), space, r.restyled, sub_progress(progress, 0.0, 0.4), cancel)
-        return train_image_models(pictures, features, space, r.models, r.epochs, restyled,
-                                  r.seed, sub_progress(progress, 0.4, 0.6), cancel, r.out,
-                                  dataset.get("sources"))
+            self.image_encoder(), space, r.restyled, sub_progress(progress, 0.0, 0.4), cancel,
+            r.dataset)
+        report = train_image_models(pictures, features, space, r.models, r.epochs, restyled,
+                                    r.seed, sub_progress(progress, 0.4, 0.6), cancel, r.out,
+                                    dataset.get("sources"), r.space)
+        if r.out is not None:
+            with self._lock:  # a bundle labelled with before is stale now
+                self._saved_image_models.pop(str(Path(r.out).resolve()), None)
+        return report
 
     def _handle_BuildAtlas(self, r: api.BuildAtlas, progress, cancel) -> dict:
         from engine.images.atlas import THUMBNAILS, build_atlas

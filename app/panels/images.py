@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -52,6 +53,7 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".
                     ".svg", ".svgz")
 THUMBNAIL = 96
 _PATH_ROLE = Qt.ItemDataRole.UserRole
+_BROWSE = "browse"  # the models menu's "choose a folder" entry
 MODEL_TITLES = {
     "classifier": "Classifier (our labels)",
     "wsabie": "WSABIE (WARP)",
@@ -99,6 +101,16 @@ class ImagesPanel(QWidget):
         self.drop_hint.setStyleSheet("border: 2px dashed #999; padding: 18px; color: #555")
         self.open_button = QPushButton("Open pictures…")
         self.paste_button = QPushButton("Paste")
+        # Which image models label: the shipped ones, or a bundle the user trained
+        # (Training > Image models, or images train --out).
+        self.models_folder: Path | None = None
+        self.models_choice = QComboBox()
+        self.models_choice.addItem("Shipped models", "")
+        self.models_choice.addItem("Saved models…", _BROWSE)
+        self.models_choice.setToolTip(
+            "The image models that label: the shipped ones (stamps + emoji), or a folder "
+            "of models you trained (Training > Image models, with an output folder)")
+        self._job_models: Path | None = None
         self.pictures = QListWidget()
         self.pictures.setViewMode(QListWidget.ViewMode.IconMode)
         self.pictures.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
@@ -133,6 +145,8 @@ class ImagesPanel(QWidget):
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.paste_button)
         buttons.addStretch(1)
+        buttons.addWidget(QLabel("Models:"))
+        buttons.addWidget(self.models_choice)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.pictures, 1)
         right = QWidget()
@@ -152,6 +166,7 @@ class ImagesPanel(QWidget):
 
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.paste_button.clicked.connect(self.paste)
+        self.models_choice.activated.connect(self._on_models_choice_activated)
         paste = QAction("Paste a picture", self)
         paste.setShortcut(QKeySequence.StandardKey.Paste)
         paste.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -176,12 +191,48 @@ class ImagesPanel(QWidget):
         self._waiting += pictures
         self._submit_waiting()
 
+    def use_models(self, folder: Path | None) -> None:
+        """Label with the bundle in ``folder`` (None: the shipped models), and label the
+        pictures shown again with it."""
+        folder = Path(folder) if folder is not None else None
+        if folder is not None:
+            self._add_models_entry(folder)
+        index = self.models_choice.findData(str(folder) if folder else "")
+        self.models_choice.setCurrentIndex(index)
+        if folder == self.models_folder:
+            return
+        self.models_folder = folder
+        self.results.clear()
+        self._waiting = [Path(self.pictures.item(i).data(_PATH_ROLE))
+                         for i in range(self.pictures.count())]
+        current = self.pictures.currentItem()
+        self._show(current.data(_PATH_ROLE) if current is not None else None)
+        self.status_message.emit(f"Labelling with {self._models_name()}.")
+        self._submit_waiting()
+
+    def add_models(self, folder: Path) -> None:
+        """Offer a freshly saved bundle in the models menu (without switching to it)."""
+        self._add_models_entry(Path(folder))
+
+    def _add_models_entry(self, folder: Path) -> None:
+        if self.models_choice.findData(str(folder)) < 0:
+            self.models_choice.insertItem(self.models_choice.count() - 1,
+                                          f"{folder.name} (saved)", str(folder))
+            self.models_choice.setItemData(self.models_choice.count() - 2, str(folder),
+                                           Qt.ItemDataRole.ToolTipRole)
+
+    def _models_name(self) -> str:
+        return (f"the models in {self.models_folder}" if self.models_folder
+                else "the shipped models")
+
     def _submit_waiting(self) -> None:
         if self._job is not None or not self._waiting:
             return
         batch, self._waiting = self._waiting, []
         self.status_message.emit(f"Labelling {len(batch):,} picture(s)…")
-        self._job = self.client.submit(api.LabelImages(tuple(batch)))
+        self._job_models = self.models_folder
+        self._job = self.client.submit(api.LabelImages(tuple(batch),
+                                                       models_folder=self.models_folder))
 
     def paste(self) -> None:
         """The clipboard's picture, saved under the cache, then labelled."""
@@ -225,7 +276,10 @@ class ImagesPanel(QWidget):
         self.error.setText("")
         if path is not None and result is None:
             self.error.setText("Labelling…")
-        self.picture_shown.emit(result if result is not None and not result.error else None)
+        # The image-label space is the shipped WSABIE's: a picture embedded by another
+        # bundle's WSABIE has no place in it.
+        in_label_space = self.models_folder is None and result is not None and not result.error
+        self.picture_shown.emit(result if in_label_space else None)
         if result is None:
             return
         if result.error:
@@ -279,6 +333,26 @@ class ImagesPanel(QWidget):
         if files:
             self.label(files)
 
+    def _on_models_choice_activated(self, index: int) -> None:
+        data = self.models_choice.itemData(index)
+        if data != _BROWSE:
+            self.use_models(Path(data) if data else None)
+            return
+        path = QFileDialog.getExistingDirectory(self, "A folder of saved image models",
+                                                str(self.models_folder or Path.home()))
+        if not path:  # back to what was chosen
+            self.models_choice.setCurrentIndex(self.models_choice.findData(
+                str(self.models_folder) if self.models_folder else ""))
+            return
+        if not (Path(path) / "models.npz").is_file():
+            self.status_message.emit(f"{path} holds no saved image models (no models.npz): "
+                                     "train some in Training > Image models with an output "
+                                     "folder.")
+            self.models_choice.setCurrentIndex(self.models_choice.findData(
+                str(self.models_folder) if self.models_folder else ""))
+            return
+        self.use_models(Path(path))
+
     def _on_pictures_current_item_changed(self, item, _previous) -> None:
         self._show(item.data(_PATH_ROLE) if item is not None else None)
 
@@ -308,6 +382,9 @@ class ImagesPanel(QWidget):
         if job_id != self._job:
             return
         self._job = None
+        if self._job_models != self.models_folder:  # labelled by the models left behind
+            self._submit_waiting()
+            return
         for entry in result:
             self.results[str(entry.path)] = entry
         failed = sum(1 for entry in result if entry.error)
@@ -324,7 +401,8 @@ class ImagesPanel(QWidget):
     def _on_client_job_failed(self, job_id: int, message: str) -> None:
         if job_id == self._job:
             self._job = None
-            self.status_message.emit(f"Labelling failed: {one_line(message)}")
+            self.status_message.emit(f"Labelling with {self._models_name()} failed: "
+                                     f"{one_line(message)}")
             self._submit_waiting()
 
     def _on_client_job_cancelled(self, job_id: int) -> None:

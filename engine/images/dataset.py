@@ -57,6 +57,12 @@ class Picture:
     category: str  # the folder under the stamps root, e.g. "animals/birds"
     source: str  # "tuxpaint", "emoji-noto", "emoji-symbola", "emoji-unifont"
     split: str = ""  # "train", "test", "style-test" or "zero-shot"
+    also: tuple[str, ...] = ()  # a multi-label picture's other heads (a user's set)
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """Every label's head noun, ``head`` first."""
+        return (self.head, *self.also)
 
 
 def label_of(description: str) -> tuple[str, str]:
@@ -213,7 +219,8 @@ def load_dataset(path: Path | None = None) -> tuple[list[Picture], dict]:
         raise EngineError(f"No picture set at {path}.", f"Build it: {REBUILD_COMMAND}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        pictures = [Picture(**p) for p in data["pictures"]]
+        pictures = [Picture(**{**p, "also": tuple(p.get("also", ()))})
+                    for p in data["pictures"]]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise EngineError(f"{path} is not a readable picture set ({e}).",
                           f"Build it again: {REBUILD_COMMAND}") from None

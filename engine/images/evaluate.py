@@ -32,10 +32,15 @@ from engine.jobs import (
 
 
 def _precision(scores: np.ndarray, truth: np.ndarray, k: int) -> float:
+    """The share of rows with a right label among their ``k`` best: ``truth`` is each
+    row's label index, or an N x L boolean matrix of the labels that are right (a
+    multi-label picture: any of them counts)."""
     if not len(truth):
         return float("nan")
     k = min(k, scores.shape[1])
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    if truth.ndim == 2:
+        return round(float(np.take_along_axis(truth, top, axis=1).any(axis=1).mean()), 4)
     return round(float((top == truth[:, None]).any(axis=1).mean()), 4)
 
 
@@ -55,27 +60,38 @@ def imagenet_class_vectors(space) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(vectors, dtype=np.float32), np.asarray(known)
 
 
+def known_heads(picture, space) -> list[str]:
+    """The picture's label heads that are words of ``space``."""
+    return [h for h in picture.heads if h in space]
+
+
 def training_rows(pictures, space) -> np.ndarray:
-    """The training pictures whose label ``space`` knows."""
-    return np.flatnonzero(np.array([p.split == "train" and p.head in space
+    """The training pictures with a label ``space`` knows."""
+    return np.flatnonzero(np.array([p.split == "train" and any(h in space for h in p.heads)
                                     for p in pictures]))
 
 
 def training_split(pictures, features, space, restyled=None
                    ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
-    """The training pictures whose label ``space`` knows (rows), their sorted labels, and
-    the features with each picture's mirror image after them, then each restyled copy
+    """The training pictures with a label ``space`` knows (rows), their sorted labels,
+    and the features with each picture's mirror image after them, then each restyled copy
     (``restyled``: style -> features of ``rows``' pictures, from ``restyled_training``)
-    (x) with label indices (y): what every model of the image-label space is fitted on."""
+    (x) with label indices (y): what every model of the image-label space is fitted on.
+    A multi-label picture gives one row of each view per known label."""
     rows = training_rows(pictures, space)
-    seen = sorted({pictures[i].head for i in rows})
+    labels_of = [known_heads(pictures[i], space) for i in rows]
+    seen = sorted({h for labels in labels_of for h in labels})
     index = {h: i for i, h in enumerate(seen)}
     copies = list((restyled or {}).values())
     if any(len(c) != len(rows) for c in copies):
         raise EngineError("The restyled pictures are not the training pictures.",
                           "Encode them again (delete the features cache).")
-    x = np.vstack([features.features[rows], features.flipped_features[rows], *copies])
-    y = np.array([index[pictures[i].head] for i in rows] * (2 + len(copies)))
+    pair_row = np.array([j for j, labels in enumerate(labels_of) for _ in labels],
+                        dtype=np.int64)
+    pair_label = [index[h] for labels in labels_of for h in labels]
+    views = [features.features[rows], features.flipped_features[rows], *copies]
+    x = np.vstack([view[pair_row] for view in views])
+    y = np.array(pair_label * len(views))
     return rows, seen, x, y
 
 
@@ -93,14 +109,20 @@ def restyled_training(encoder, pictures, space, progress: ProgressCallback = no_
 
 def seen_label_rows(pictures, space, split: str, seen: list[str]
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """The pictures of ``split`` ("test", "style-test") whose label is a word of ``space``
-    and one of the ``seen`` labels (rows), with their indices into ``seen``: what the
-    held-out scores are computed on."""
+    """The pictures of ``split`` ("test", "style-test") with a label that is a word of
+    ``space`` and one of the ``seen`` labels (rows), with which of ``seen`` are right for
+    each (an N x len(seen) boolean matrix): what the held-out scores are computed on."""
     index = {h: i for i, h in enumerate(seen)}
-    rows = np.array([i for i, p in enumerate(pictures)
-                     if p.split == split and p.head in space and p.head in index],
-                    dtype=np.int64)
-    return rows, np.array([index[pictures[i].head] for i in rows], dtype=np.int64)
+    rows, right = [], []
+    for i, p in enumerate(pictures):
+        labels = [index[h] for h in known_heads(p, space) if h in index]
+        if p.split == split and labels:
+            rows.append(i)
+            right.append(labels)
+    truth = np.zeros((len(rows), len(seen)), dtype=bool)
+    for r, labels in enumerate(right):
+        truth[r, labels] = True
+    return np.array(rows, dtype=np.int64), truth
 
 
 def evaluate_image_models(
@@ -119,21 +141,31 @@ def evaluate_image_models(
         unit_rows,
     )
 
-    known = np.array([p.head in space for p in pictures])
+    known = np.array([any(h in space for h in p.heads) for p in pictures])
     rows = {split: np.flatnonzero(known & np.array([p.split == split for p in pictures]))
             for split in ("train", "test", "style-test", "zero-shot")}
-    if not len(rows["train"]) or not len(rows["zero-shot"]):
-        raise EngineError("The picture set has no training or no zero-shot pictures whose "
-                          "label the word space knows.", "Rebuild the picture set.")
+    if not len(rows["train"]):
+        raise EngineError("The picture set has no training pictures whose label the word "
+                          "space knows.", "Rebuild the picture set, or choose another "
+                          "word space.")
     _, seen, x_train, y_train = training_split(pictures, features, space, restyled)
-    unseen = sorted({pictures[i].head for i in rows["zero-shot"]} - set(seen))
+    seen_set = set(seen)
+    unseen = sorted({h for i in rows["zero-shot"] for h in known_heads(pictures[i], space)}
+                    - seen_set)
     test, y_test = seen_label_rows(pictures, space, "test", seen)
     style, y_style = seen_label_rows(pictures, space, "style-test", seen)
-    zero = rows["zero-shot"]
     unseen_index = {h: i for i, h in enumerate(unseen)}
-    y_zero = np.array([unseen_index[pictures[i].head] for i in zero])
+    # A zero-shot picture counts when it has an unseen label; only those are right.
+    zero = np.array([i for i in rows["zero-shot"]
+                     if any(h in unseen_index for h in pictures[i].heads)], dtype=np.int64)
+    y_zero = np.zeros((len(zero), len(unseen) + len(seen)), dtype=bool)  # unseen first
+    for r, i in enumerate(zero):
+        for h in pictures[i].heads:
+            if h in unseen_index:
+                y_zero[r, unseen_index[h]] = True
     seen_vectors = unit_rows(np.stack([space.vector(h) for h in seen]))
-    unseen_vectors = unit_rows(np.stack([space.vector(h) for h in unseen]))
+    unseen_vectors = (unit_rows(np.stack([space.vector(h) for h in unseen])) if unseen
+                      else np.zeros((0, space.dim), np.float32))
     both_vectors = np.vstack([unseen_vectors, seen_vectors])  # unseen first: same rows
 
     timings = {}
@@ -173,34 +205,41 @@ def evaluate_image_models(
     held_out = held_out_scores(test, y_test)
     other_style = held_out_scores(style, y_style)
 
-    zero_features = features.features[zero]
-    probabilities = classifier.probabilities(zero_features)
-    embeddings = {f"conse_t{t or 'all'}": conse(probabilities, seen_vectors, t)
-                  for t in (1, 10, None)}
-    imagenet_vectors, imagenet_known = imagenet_class_vectors(space)
-    imagenet_p = features.probabilities[zero] * imagenet_known
-    embeddings["conse_imagenet_t10"] = conse(imagenet_p, imagenet_vectors, 10)
-    embeddings["devise"] = devise.embed(zero_features)
+    zero_shot, chance = {}, {}
+    if len(zero):  # a user's set may hold no labels out
+        zero_features = features.features[zero]
+        probabilities = classifier.probabilities(zero_features)
+        embeddings = {f"conse_t{t or 'all'}": conse(probabilities, seen_vectors, t)
+                      for t in (1, 10, None)}
+        imagenet_vectors, imagenet_known = imagenet_class_vectors(space)
+        imagenet_p = features.probabilities[zero] * imagenet_known
+        embeddings["conse_imagenet_t10"] = conse(imagenet_p, imagenet_vectors, 10)
+        embeddings["devise"] = devise.embed(zero_features)
 
-    def hits(e: np.ndarray, candidates: np.ndarray) -> dict:
-        s = e @ candidates.T
-        return {f"hit_at_{k}": _precision(s, y_zero, k) for k in (1, 5, 10)}
+        def hits(e: np.ndarray, candidates: np.ndarray, truth: np.ndarray) -> dict:
+            s = e @ candidates.T
+            return {f"hit_at_{k}": _precision(s, truth, k) for k in (1, 5, 10)}
 
-    zero_shot = {name: {"unseen_only": hits(e, unseen_vectors),
-                        "unseen_and_seen": hits(e, both_vectors)}
-                 for name, e in embeddings.items()}
-    chance = {"unseen_only": {f"hit_at_{k}": round(min(k / len(unseen), 1.0), 4)
-                              for k in (1, 5, 10)},
-              "unseen_and_seen": {f"hit_at_{k}": round(k / (len(unseen) + len(seen)), 4)
-                                  for k in (1, 5, 10)}}
+        zero_shot = {name: {"unseen_only": hits(e, unseen_vectors, y_zero[:, :len(unseen)]),
+                            "unseen_and_seen": hits(e, both_vectors, y_zero)}
+                     for name, e in embeddings.items()}
+        # Chance for one right label a picture (the default set's case).
+        labels = len(unseen) + len(seen)
+        chance = {"unseen_only": {f"hit_at_{k}": round(min(k / len(unseen), 1.0), 4)
+                                  for k in (1, 5, 10)},
+                  "unseen_and_seen": {f"hit_at_{k}": round(min(k / labels, 1.0), 4)
+                                      for k in (1, 5, 10)}}
     progress(Progress(1.0, "Evaluated"))
     return {
         "word_space": space.info.get("name") or space.info.get("title") or "default",
         "labels": {"seen": len(seen), "unseen": len(unseen)},
         "pictures": {"train": int(len(rows["train"])), "test": int(len(test)),
                      "style_test": int(len(style)), "zero_shot": int(len(zero)),
-                     "left_out_label_not_in_word_space": int((~known).sum())},
+                     "left_out_label_not_in_word_space": int((~known).sum()),
+                     "multi_label": int(sum(bool(p.also) for p in pictures))},
         "held_out_seen_labels": held_out,
+        "held_out_chance": {"precision_at_1": round(1 / len(seen), 4),
+                            "precision_at_10": round(min(1.0, 10 / len(seen)), 4)},
         "held_out_other_style": other_style,
         "zero_shot": zero_shot,
         "chance": chance,

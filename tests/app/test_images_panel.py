@@ -73,3 +73,33 @@ def test_a_label_selects_its_word_in_the_word_space_or_says_it_is_missing(qtbot,
     assert "not in the word space" in said.args[0]
     assert window.state.selection == "apple"
     assert np.isfinite(window.state.coords).all()
+
+
+def test_pictures_are_labelled_again_with_saved_models(qtbot, window, tmp_path):
+    """A bundle of three labels (the shipped models cut down) labels the pictures shown
+    once chosen; the image-label space then shows no probe (another WSABIE's space)."""
+    import dataclasses
+
+    from engine.images.shipped import load_models
+
+    shipped = load_models()
+    three = dataclasses.replace(
+        shipped, labels=shipped.labels[:3], classifier_weights=shipped.classifier_weights[:3],
+        classifier_bias=shipped.classifier_bias[:3], wsabie_W=shipped.wsabie_W[:3])
+    three.save(tmp_path / "three")
+    panel = window.images_panel
+    Image.new("RGB", (64, 64), (30, 160, 40)).save(tmp_path / "green.png")
+    with qtbot.waitSignal(panel.labelled, timeout=TIMEOUT_MS):
+        panel.label([tmp_path / "green.png"])
+    assert len(panel.shown_labels("classifier")) == 10
+    shown = []
+    panel.picture_shown.connect(shown.append)
+    with qtbot.waitSignal(panel.labelled, timeout=TIMEOUT_MS):
+        panel.use_models(tmp_path / "three")
+    assert panel.models_choice.currentText() == "three (saved)"
+    assert {label for label, _ in panel.shown_labels("classifier")} == set(shipped.labels[:3])
+    assert shown and shown[-1] is None
+    with qtbot.waitSignal(panel.labelled, timeout=TIMEOUT_MS):
+        panel.use_models(None)
+    assert len(panel.shown_labels("classifier")) == 10
+    assert panel.models_choice.currentText() == "Shipped models"
