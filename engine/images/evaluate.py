@@ -44,6 +44,20 @@ def _precision(scores: np.ndarray, truth: np.ndarray, k: int) -> float:
     return round(float((top == truth[:, None]).any(axis=1).mean()), 4)
 
 
+def _chance(truth: np.ndarray, k: int) -> float:
+    """The share of rows a random ranking gets right in its ``k`` best: with r right
+    labels among L, 1 - C(L - r, k) / C(L, k); k / L for one right label."""
+    from math import comb
+
+    if not len(truth):
+        return float("nan")
+    labels = truth.shape[1]
+    k = min(k, labels)
+    right = truth.sum(axis=1)
+    return round(float(np.mean([1 - comb(labels - int(r), k) / comb(labels, k)
+                                for r in right])), 4)
+
+
 def imagenet_class_vectors(space) -> tuple[np.ndarray, np.ndarray]:
     """A word vector per ImageNet class (the first synonym that is a word of ``space``,
     else the last word of one that is), and which classes have one."""
@@ -223,12 +237,10 @@ def evaluate_image_models(
         zero_shot = {name: {"unseen_only": hits(e, unseen_vectors, y_zero[:, :len(unseen)]),
                             "unseen_and_seen": hits(e, both_vectors, y_zero)}
                      for name, e in embeddings.items()}
-        # Chance for one right label a picture (the default set's case).
-        labels = len(unseen) + len(seen)
-        chance = {"unseen_only": {f"hit_at_{k}": round(min(k / len(unseen), 1.0), 4)
+        # Chance counts each picture's right labels: k / L for one (the default set).
+        chance = {"unseen_only": {f"hit_at_{k}": _chance(y_zero[:, :len(unseen)], k)
                                   for k in (1, 5, 10)},
-                  "unseen_and_seen": {f"hit_at_{k}": round(min(k / labels, 1.0), 4)
-                                      for k in (1, 5, 10)}}
+                  "unseen_and_seen": {f"hit_at_{k}": _chance(y_zero, k) for k in (1, 5, 10)}}
     progress(Progress(1.0, "Evaluated"))
     return {
         "word_space": space.info.get("name") or space.info.get("title") or "default",
@@ -238,8 +250,10 @@ def evaluate_image_models(
                      "left_out_label_not_in_word_space": int((~known).sum()),
                      "multi_label": int(sum(bool(p.also) for p in pictures))},
         "held_out_seen_labels": held_out,
-        "held_out_chance": {"precision_at_1": round(1 / len(seen), 4),
-                            "precision_at_10": round(min(1.0, 10 / len(seen)), 4)},
+        "held_out_chance": {"precision_at_1": _chance(y_test, 1) if len(test) else
+                            round(1 / len(seen), 4),
+                            "precision_at_10": _chance(y_test, 10) if len(test) else
+                            round(min(1.0, 10 / len(seen)), 4)},
         "held_out_other_style": other_style,
         "zero_shot": zero_shot,
         "chance": chance,

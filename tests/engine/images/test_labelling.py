@@ -48,7 +48,8 @@ def test_a_labelled_picture_carries_its_wsabie_embedding(models, pictures):
     answers = Answers(models.labels, np.eye(len(models.labels), 4, dtype=np.float32))
     results = label_pictures(encoder, pictures, ("wsabie", "imagenet"), 5,
                              trained=models, answers=answers)
-    for result, features in zip(results, encoder.features, strict=True):
+    rows = np.concatenate(encoder.features)  # pictures are encoded in batches
+    for result, features in zip(results, rows[:, None, :], strict=True):
         embedding = result.embedding
         assert embedding.shape == (models.wsabie_W.shape[1],) and embedding.dtype == np.float32
         assert not embedding.flags.writeable
@@ -86,3 +87,21 @@ def test_a_real_stamp_through_the_engine_scores_its_top_label_highest(models):
     assert result.error == "" and result.embedding.shape == (models.wsabie_W.shape[1],)
     top = models.labels[int(np.argmax(result.embedding @ models.wsabie_W.T))]
     assert result.by_model["wsabie"][0].label == top
+
+
+def test_a_batch_with_a_bad_picture_labels_the_others_in_order(models, pictures, tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_text("not a picture")
+    many = [pictures[0], bad, *pictures * 3]  # 8 paths: two batches, one bad file
+    encoder = FakeEncoder()
+    answers = Answers(models.labels, np.eye(len(models.labels), 4, dtype=np.float32))
+    results = label_pictures(encoder, many, ("classifier", "wsabie"), 3, trained=models,
+                             answers=answers)
+    assert [r.path for r in results] == many
+    assert "is not a picture" in results[1].error and not results[1].by_model
+    rows = np.concatenate(encoder.features)
+    assert len(rows) == 7  # the bad one was never encoded
+    good = [r for r in results if not r.error]
+    for result, features in zip(good, rows, strict=True):
+        best = models.labels[int(np.argmax(models.classifier.probabilities(features[None])))]
+        assert result.by_model["classifier"][0].label == best

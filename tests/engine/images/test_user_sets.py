@@ -12,7 +12,7 @@ import pytest
 from engine.__main__ import main
 from engine.errors import EngineError
 from engine.images.dataset import STAMPS_ROOT, Picture, load_dataset
-from engine.images.evaluate import _precision, seen_label_rows, training_split
+from engine.images.evaluate import _chance, _precision, seen_label_rows, training_split
 from engine.images.features import PictureFeatures
 from engine.images.user_sets import (
     assign_user_splits,
@@ -144,6 +144,16 @@ def test_multi_label_pictures_train_once_per_label_and_hit_on_any():
     right = np.array([[True, False, False], [False, True, False]])
     assert _precision(scores, right, 1) == 0.0 and _precision(scores, right, 2) == 1.0
     assert _precision(scores, np.array([1, 2]), 1) == 1.0  # label indices still work
+
+
+def test_chance_counts_every_right_label():
+    one = np.eye(10, dtype=bool)[:4]  # one right label of 10
+    assert _chance(one, 1) == pytest.approx(0.1) and _chance(one, 5) == pytest.approx(0.5)
+    two = np.zeros((1, 4), dtype=bool)
+    two[0, :2] = True  # two right of 4: a random top 1 hits half the time, top 2 5/6
+    assert _chance(two, 1) == pytest.approx(0.5) and _chance(two, 2) == pytest.approx(5 / 6,
+                                                                                     abs=1e-4)
+    assert _chance(two, 10) == 1.0
 
 
 def test_build_train_and_label_a_folder_of_real_stamps_from_the_cli(tmp_path, capsys):
