@@ -3,8 +3,11 @@
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshot_image_training.py \
         docs/screenshot-image-training.png [--epochs N]
+        [--pictures FOLDER_OR_CSV --save MODELS --label PICTURE IMAGES_PNG]
 
-It trains for real (minutes on 2 CPU cores) and saves nothing but the picture.
+It trains for real (minutes on 2 CPU cores). With --pictures it trains on a user's own
+set instead (no restyled copies); with --save the models are saved there, and with
+--label the Images tab then labels PICTURE with them and is grabbed to IMAGES_PNG.
 """
 
 from __future__ import annotations
@@ -19,10 +22,20 @@ from PySide6.QtWidgets import QApplication
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+def wait(app, done, seconds: float = 120.0) -> None:
+    end = time.monotonic() + seconds
+    while not done() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.05)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--epochs", type=int, default=0, help="0: the panel's default")
+    parser.add_argument("--pictures", type=Path, help="a folder or CSV of your own")
+    parser.add_argument("--save", type=Path, help="output folder for the models")
+    parser.add_argument("--label", nargs=2, type=Path, metavar=("PICTURE", "IMAGES_PNG"))
     args = parser.parse_args()
 
     from app.main_window import MainWindow
@@ -37,6 +50,11 @@ def main() -> int:
     window.training_tabs.setCurrentWidget(panel)
     if args.epochs:
         panel.epochs.setValue(args.epochs)
+    if args.pictures:
+        panel.picture_set.setText(str(args.pictures))
+        panel.restyled.setChecked(False)
+    if args.save:
+        panel.output_path.setText(str(args.save))
     started = time.monotonic()
     panel.train()
     while panel.is_training:
@@ -49,6 +67,19 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(args.out))
     print(f"wrote {args.out}")
+    if args.label and args.save:
+        picture, shot = args.label
+        window.show_tab("images")
+        images = window.images_panel
+        images.label([picture])
+        wait(app, lambda: str(picture) in images.results)
+        images.use_models(args.save)
+        wait(app, lambda: str(picture) in images.results)
+        images.pictures.setCurrentRow(0)
+        wait(app, lambda: False, 1.0)
+        window.grab().save(str(shot))
+        print(f"wrote {shot}: {images.models_choice.currentText()}, classifier "
+              f"{images.shown_labels('classifier')[:3]}")
     window.close()
     return 0
 
