@@ -22,13 +22,6 @@ from PySide6.QtWidgets import QApplication
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def wait(app, done, seconds: float = 120.0) -> None:
-    end = time.monotonic() + seconds
-    while not done() and time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.05)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -37,6 +30,8 @@ def main() -> int:
     parser.add_argument("--save", type=Path, help="output folder for the models")
     parser.add_argument("--label", nargs=2, type=Path, metavar=("PICTURE", "IMAGES_PNG"))
     args = parser.parse_args()
+
+    from screenshots_images import wait_until  # scripts/, beside this one
 
     from app.main_window import MainWindow
 
@@ -72,11 +67,13 @@ def main() -> int:
         window.show_tab("images")
         images = window.images_panel
         images.label([picture])
-        wait(app, lambda: str(picture) in images.results)
+        wait_until(app, lambda: str(picture) in images.results, 120, "the shipped labels")
         images.use_models(args.save)
-        wait(app, lambda: str(picture) in images.results)
+        wait_until(app, lambda: str(picture) in images.results, 120, "the saved models")
         images.pictures.setCurrentRow(0)
-        wait(app, lambda: False, 1.0)
+        for _ in range(20):  # let the lists repaint
+            app.processEvents()
+            time.sleep(0.05)
         window.grab().save(str(shot))
         print(f"wrote {shot}: {images.models_choice.currentText()}, classifier "
               f"{images.shown_labels('classifier')[:3]}")

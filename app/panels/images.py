@@ -47,10 +47,9 @@ from app.panels.tables import ranked_list
 from app.panels.words import one_line
 from app.selection_link import SharedSelection
 from engine import api
+from engine.images.loading import PICTURE_SUFFIXES
 from engine.paths import cache_dir
 
-PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff",
-                    ".svg", ".svgz")
 THUMBNAIL = 96
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 _BROWSE = "browse"  # the models menu's "choose a folder" entry

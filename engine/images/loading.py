@@ -24,6 +24,9 @@ _HINT = "Use a PNG, JPEG, GIF, WebP, BMP or TIFF picture."
 
 
 SVG_SUFFIXES = (".svg", ".svgz")
+# Every suffix load_rgb reads: what a folder of pictures is searched for.
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff",
+                    *SVG_SUFFIXES)
 
 
 def _rasterise_svg(path: Path, width: int):

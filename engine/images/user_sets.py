@@ -38,15 +38,13 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import EngineError
-from engine.images.dataset import TEST_SHARE, ZERO_SHOT_SHARE, Picture
+from engine.images.dataset import _NOT_HEADS, TEST_SHARE, ZERO_SHOT_SHARE, Picture
+from engine.images.loading import PICTURE_SUFFIXES
 from engine.jobs import NEVER_CANCELLED, CancelToken, Progress, ProgressCallback, no_progress
 from engine.paths import cache_dir
 
-PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif",
-                              ".tiff", ".svg", ".svgz"})
 SOURCE = "user"
 _HEADER_WORDS = {"label", "labels", "class", "classes", "tag", "tags"}
-_NOT_HEADS = {"to", "of", "and", "or", "the", "a", "an", "in", "on", "for", "with"}
 
 
 def user_label(text: str) -> tuple[str, str]:

