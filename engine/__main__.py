@@ -302,6 +302,80 @@ def cmd_images_train(args, engine, progress, cancel):
     _emit(args, report, "\n".join(lines))
 
 
+# ---- audio subcommands --------------------------------------------------------------
+def cmd_audio_build_dataset(args, engine, progress, cancel):
+    report = engine.handle(api.BuildAudioDataset(args.out, args.words, args.held_out_words,
+                                                 args.seed, args.espeak_per_word),
+                           progress, cancel)
+    _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
+
+
+def _candidates(args) -> tuple[str, ...] | None:
+    if getattr(args, "candidates", None) is None:
+        return None
+    from engine.audio.ranking import read_candidates
+
+    return tuple(read_candidates(args.candidates))
+
+
+def cmd_audio_train(args, engine, progress, cancel):
+    report = engine.handle(api.TrainAudioModels(args.dataset, args.out, args.epochs,
+                                                args.letter_epochs, args.seed,
+                                                not args.no_eval), progress, cancel)
+    lines = [f"saved: {report['out']}",
+             f"acoustic model: {report['acoustic']['seconds']:.0f} s, validation top-1 "
+             f"{report['acoustic']['history'][-1]['val_top1']:.3f}"]
+    if "evaluation" in report:
+        lines.append(_audio_eval_text(report["evaluation"]))
+    _emit(args, report, "\n".join(lines))
+
+
+def _audio_eval_text(e: dict) -> str:
+    i, o = e["in_vocabulary"], e["out_of_vocabulary"]
+    return "\n".join([
+        f"held-out voices ({e['test_voices']}), heard words ({i['clips']:,} clips):",
+        f"  classifier top-1 {i['classifier']['top1']:.3f}  top-10 "
+        f"{i['classifier']['top10']:.3f}  (chance {e['chance']['classifier_top1']:.4f})",
+        f"  letters    top-1 {i['letters']['top1']:.3f}  top-10 {i['letters']['top10']:.3f}"
+        f"  (among {e['candidates']:,} candidates)",
+        f"held-out words ({o['clips']:,} clips): letters top-1 {o['letters']['top1']:.3f}  "
+        f"top-10 {o['letters']['top10']:.3f}",
+        f"same-different AP {e['same_different_ap']:.3f}; letter distance vs phoneme edit "
+        f"distance: Spearman {e['sound_alike_spearman']:.3f}"])
+
+
+def cmd_audio_eval(args, engine, progress, cancel):
+    report = engine.handle(api.EvaluateAudioModels(args.models, args.dataset), progress,
+                           cancel)
+    _emit(args, report, _audio_eval_text(report))
+
+
+def cmd_audio_rank(args, engine, progress, cancel):
+    results = engine.handle(api.RankAudio(tuple(args.files), args.k, _candidates(args),
+                                          args.models), progress, cancel)
+    lines = []
+    for r in results:
+        lines.append(r.source)
+        if r.error:
+            lines.append(f"  error: {r.error.splitlines()[0]}")
+            print(f"error: {r.error}", file=sys.stderr)
+            continue
+        for note in r.notes:
+            lines.append(f"  note: {note}")
+        lines.append("  by sound:    " + ", ".join(f"{s.word} {s.score:.3f}"
+                                                   for s in r.classifier))
+        lines.append("  by spelling: " + ", ".join(f"{s.word} {s.score:.3f}"
+                                                   for s in r.letters))
+    _emit(args, [r.to_json() for r in results], "\n".join(lines))
+    return 2 if any(r.error for r in results) else 0
+
+
+def cmd_audio_sounds_like(args, engine, progress, cancel):
+    items = engine.handle(api.SoundsLike(args.word, args.k, _candidates(args), args.models),
+                          progress, cancel)
+    _emit(args, [s.to_json() for s in items], _scored_table(items))
+
+
 def cmd_build_default_space(args, engine, progress, cancel):
     from engine.words.default_space import build_default_space
 
@@ -518,6 +592,65 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dataset.json, or a folder / CSV of your own (default: the "
                         "default set, built if missing)")
     p.add_argument("--seed", type=int, default=0)
+
+    audio = modalities.add_parser("audio", help="the audio-word space")
+    audio_sub = audio.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def audio_command(name, func, help_, description=None):
+        p = audio_sub.add_parser(name, help=help_, description=description or help_)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="print JSON on stdout")
+        return p
+
+    p = audio_command("build-dataset", cmd_audio_build_dataset,
+                      "say the vocabulary with Debian's speech synthesisers",
+                      "say the default word space's most frequent pronounceable words "
+                      "with espeak-ng, flite and festival voices; hold out whole voices "
+                      "and whole words for testing (seeded)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder (default: <cache>/audio/default-dataset)")
+    p.add_argument("--words", type=int, default=2000, help="words the training voices say")
+    p.add_argument("--held-out-words", type=int, default=500,
+                   help="words only test voices say (out-of-vocabulary)")
+    p.add_argument("--espeak-per-word", type=int, default=16,
+                   help="espeak-ng training voices drawn for each word")
+    p.add_argument("--seed", type=int, default=0)
+
+    def with_models(p):
+        p.add_argument("--models", type=Path, default=None, metavar="FOLDER",
+                       help="audio models saved by 'audio train --out' (default: the "
+                            "shipped ones)")
+        return p
+
+    p = audio_command("train", cmd_audio_train, "train the acoustic and letter models",
+                      "train the whole-word acoustic model, then the letter model, on a "
+                      "spoken-word set's training voices; score them on its held-out "
+                      "voices and words; save them")
+    p.add_argument("--dataset", type=Path, default=None,
+                   help="folder made by build-dataset (default: the default set)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder to save them in (default: resources/audio/default-models)")
+    p.add_argument("--epochs", type=int, default=12, help="acoustic model epochs")
+    p.add_argument("--letter-epochs", type=int, default=30, help="letter model epochs")
+    p.add_argument("--no-eval", action="store_true", help="skip the evaluation")
+    p.add_argument("--seed", type=int, default=0)
+    p = with_models(audio_command("eval", cmd_audio_eval, "score audio models",
+                                  "score audio models on a spoken-word set's held-out "
+                                  "voices and words"))
+    p.add_argument("--dataset", type=Path, default=None)
+    p = with_models(audio_command("rank", cmd_audio_rank, "rank words for sound files",
+                                  "rank the vocabulary for each sound file (WAV, FLAC, "
+                                  "OGG; any rate, mono or stereo) by sound"))
+    p.add_argument("files", type=Path, nargs="+")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--candidates", type=Path, default=None, metavar="FILE",
+                   help="words to rank by spelling, one per line (default: the models' "
+                        "own list)")
+    p = with_models(audio_command("sounds-like", cmd_audio_sounds_like,
+                                  "words whose spelling sounds like WORD"))
+    p.add_argument("word")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--candidates", type=Path, default=None, metavar="FILE")
     return parser
 
 

@@ -20,7 +20,9 @@ from engine.spaces import EmbeddingSpace, Scored
 from engine.spaces.named import NamedSpace
 
 __all__ = [
-    "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildAtlas", "BuildCorpus",
+    "Align", "AlignedLayout", "Analogy", "AnalogyAnswer", "BuildAtlas", "BuildAudioDataset",
+    "BuildCorpus", "EvaluateAudioModels", "RankAudio", "RankTake", "SoundsLike",
+    "TrainAudioModels",
     "BuildImageDataset", "BuildImageModels", "Cluster", "Clusters", "Compare", "Comparison",
     "EngineError",
     "Evaluate", "EvaluateImageModels", "ExportVectors", "ImportVectors", "LabelImages",
@@ -158,6 +160,77 @@ class BuildImageDataset:
     seed: int = 0
     zero_shot_share: float = 0.15  # of the labels, held out whole
     test_share: float = 0.2  # of the other labels' pictures
+
+
+@dataclass(frozen=True)
+class BuildAudioDataset:
+    """The default spoken-word set (engine/audio/dataset.py): the vocabulary said by
+    Debian's speech synthesisers, with held-out voices and words; a dict report."""
+
+    out: Path | None = None
+    n_heard: int = 2000
+    n_held_out: int = 500
+    seed: int = 0
+    espeak_per_word: int = 16
+
+
+@dataclass(frozen=True)
+class TrainAudioModels:
+    """Train the acoustic model, then the letter model, on a spoken-word set's training
+    split (engine/audio/training.py) and save them to ``out`` (None: the shipped models
+    in resources/audio/default-models); progress carries losses and validation top-1.
+    The result is a dict report (with the evaluation when ``evaluate``)."""
+
+    dataset: Path | None = None
+    out: Path | None = None
+    epochs: int = 12
+    letter_epochs: int = 30
+    seed: int = 0
+    evaluate: bool = True
+
+
+@dataclass(frozen=True)
+class EvaluateAudioModels:
+    """Score audio models on a spoken-word set's held-out voices and words
+    (engine/audio/evaluate.py); a dict report."""
+
+    models: Path | None = None  # None: the shipped models
+    dataset: Path | None = None
+
+
+@dataclass(frozen=True)
+class RankAudio:
+    """Rank words for each sound file (engine/audio/ranking.py), by the classifier and by
+    spelling among ``candidates`` (None: the models' own list); a tuple of
+    ``TakeRanking`` in the order of ``paths`` (a bad file carries its ``error``)."""
+
+    paths: tuple[Path, ...]
+    k: int = 10
+    candidates: tuple[str, ...] | None = None
+    models: Path | None = None
+
+
+@dataclass(frozen=True)
+class RankTake:
+    """Rank words for samples already in memory (a microphone take); one
+    ``TakeRanking``, or an EngineError for silence and the like."""
+
+    samples: Any  # float32 mono
+    rate: int
+    k: int = 10
+    candidates: tuple[str, ...] | None = None
+    models: Path | None = None
+
+
+@dataclass(frozen=True)
+class SoundsLike:
+    """The candidates whose spelling sounds nearest ``word`` (letter space); a tuple of
+    ``Scored``."""
+
+    word: str
+    k: int = 10
+    candidates: tuple[str, ...] | None = None
+    models: Path | None = None
 
 
 @dataclass(frozen=True)

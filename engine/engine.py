@@ -53,6 +53,9 @@ class Engine:
         self._image_encoder = None  # loaded on the first picture (torch, ~1 s)
         self._image_models = None  # (shipped.ImageModels, labelling.Answers)
         self._saved_image_models: dict[str, tuple] = {}  # bundles saved by the user
+        # audio models by folder, and the letter points of candidate lists per models
+        self._audio_models: dict[str, object] = {}
+        self._candidates: dict[tuple, object] = {}
         self._lock = threading.Lock()
         # Held while something slow is loaded once and then shared (a named space being
         # converted, the image encoder, the image models): a second request waits for it.
@@ -318,6 +321,103 @@ class Engine:
         from engine.images.dataset import build_dataset
 
         return build_dataset(r.out, progress=progress, cancel=cancel)
+
+    def _handle_BuildAudioDataset(self, r: api.BuildAudioDataset, progress, cancel) -> dict:
+        from engine.audio.dataset import build_dataset
+
+        return build_dataset(r.out, r.n_heard, r.n_held_out, r.seed, r.espeak_per_word,
+                             progress=progress, cancel=cancel)
+
+    def audio_models(self, folder: Path | None = None):
+        """Audio models loaded once (default: the shipped ones)."""
+        from engine.audio.models import load_models
+        from engine.paths import DEFAULT_AUDIO_MODELS
+
+        folder = Path(folder) if folder is not None else DEFAULT_AUDIO_MODELS
+        key = str(folder.resolve())
+        with self._lock:
+            cached = self._audio_models.get(key)
+        if cached is None:
+            if not (folder / "models.npz").is_file() and folder == DEFAULT_AUDIO_MODELS:
+                from engine.errors import EngineError
+
+                raise EngineError(f"The shipped audio models are missing ({folder}).",
+                                  "Rebuild them: python -m engine audio train")
+            cached = load_models(folder)
+            with self._lock:
+                self._audio_models[key] = cached
+        return cached
+
+    def audio_candidates(self, models_folder: Path | None, words: tuple[str, ...] | None):
+        """Letter points of ``words`` (None: the models' own candidate list), cached."""
+        from engine.audio.ranking import CandidatePoints
+
+        models = self.audio_models(models_folder)
+        if words is None:
+            words = tuple(models.manifest.get("candidates") or models.words)
+        key = (id(models), words)
+        with self._lock:
+            cached = self._candidates.get(key)
+        if cached is None:
+            cached = CandidatePoints(models, words)
+            with self._lock:
+                if len(self._candidates) > 8:
+                    self._candidates.clear()
+                self._candidates[key] = cached
+        return models, cached
+
+    def _handle_TrainAudioModels(self, r: api.TrainAudioModels, progress, cancel) -> dict:
+        from engine.audio.dataset import load_dataset
+        from engine.audio.evaluate import evaluate_audio_models
+        from engine.audio.models import save_models
+        from engine.audio.training import AudioTrainingSettings, train_audio_models
+        from engine.paths import DEFAULT_AUDIO_MODELS
+
+        data = load_dataset(r.dataset)
+        settings = AudioTrainingSettings(epochs=r.epochs, letter_epochs=r.letter_epochs,
+                                         seed=r.seed, device=self.device)
+        models = train_audio_models(data, settings,
+                                    sub_progress(progress, 0.0, 0.95 if r.evaluate else 1.0),
+                                    cancel)
+        report = {"acoustic": models.manifest["acoustic"], "letters": models.manifest["letters"]}
+        if r.evaluate:
+            report["evaluation"] = evaluate_audio_models(
+                models, data, self.device, sub_progress(progress, 0.95, 0.05), cancel)
+            models.manifest["evaluation"] = report["evaluation"]
+        out = Path(r.out) if r.out is not None else DEFAULT_AUDIO_MODELS
+        save_models(models, out)
+        with self._lock:
+            self._audio_models.pop(str(out.resolve()), None)
+            self._candidates.clear()
+        report["out"] = str(out)
+        return report
+
+    def _handle_EvaluateAudioModels(self, r: api.EvaluateAudioModels, progress, cancel):
+        from engine.audio.dataset import load_dataset
+        from engine.audio.evaluate import evaluate_audio_models
+
+        return evaluate_audio_models(self.audio_models(r.models), load_dataset(r.dataset),
+                                     self.device, progress, cancel)
+
+    def _handle_RankAudio(self, r: api.RankAudio, progress, cancel):
+        from engine.audio.ranking import rank_files
+
+        models, candidates = self.audio_candidates(r.models, r.candidates)
+        return rank_files(models, r.paths, candidates, r.k, cancel)
+
+    def _handle_RankTake(self, r: api.RankTake, progress, cancel):
+        from engine.audio.ranking import rank_take
+        from engine.audio.signal import prepare_take
+
+        models, candidates = self.audio_candidates(r.models, r.candidates)
+        take = prepare_take(r.samples, r.rate)
+        return rank_take(models, take, candidates, r.k)
+
+    def _handle_SoundsLike(self, r: api.SoundsLike, progress, cancel):
+        from engine.audio.ranking import sounds_like
+
+        models, candidates = self.audio_candidates(r.models, r.candidates)
+        return sounds_like(models, r.word, candidates, r.k)
 
     def _handle_EvaluateImageModels(self, r: api.EvaluateImageModels, progress, cancel):
         from engine.images.evaluate import evaluate_image_models, restyled_training

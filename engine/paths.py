@@ -8,6 +8,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = REPO_ROOT / "resources"
 DEFAULT_WORD_SPACE = RESOURCES / "words" / "default-space"
+DEFAULT_AUDIO_MODELS = RESOURCES / "audio" / "default-models"
 # Spaces a request may name instead of a path (engine/spaces/named.py opens them): the
 # shipped default space, the pretrained ones converted from PyPI packages, and the
 # image-label space made from the shipped image models.

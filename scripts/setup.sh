@@ -21,8 +21,10 @@ APT_PACKAGES=(
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xkb1 libxcb-xfixes0 libxcb-sync1 libx11-xcb1
-  # microphone capture through sounddevice
-  libportaudio2
+  # the spoken-word set of the audio-word space (engine/audio/voices.py)
+  espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+  # microphone capture through sounddevice; sound files through soundfile
+  libportaudio2 libsndfile1
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
