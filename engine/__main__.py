@@ -370,6 +370,38 @@ def cmd_audio_rank(args, engine, progress, cancel):
     return 2 if any(r.error for r in results) else 0
 
 
+def cmd_audio_record(args, engine, progress, cancel):
+    from engine.audio.capture import record
+    from engine.audio.signal import SAMPLE_RATE
+
+    print(f"Recording {args.seconds:g} s: say one word now.", file=sys.stderr)
+    device = int(args.device) if args.device and args.device.isdigit() else args.device
+    samples = record(args.seconds, device, progress, cancel)
+    if args.out is not None:
+        import soundfile
+
+        from engine.storage import atomic_writer
+
+        with atomic_writer(args.out, "wb") as f:
+            soundfile.write(f, samples, SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    r = engine.handle(api.RankTake(samples, SAMPLE_RATE, args.k, _candidates(args),
+                                   args.models), progress, cancel)
+    data = {**r.to_json(), "saved": str(args.out) if args.out else None}
+    lines = [f"note: {n}" for n in r.notes]
+    lines.append("by sound:    " + ", ".join(f"{s.word} {s.score:.3f}" for s in r.classifier))
+    lines.append("by spelling: " + ", ".join(f"{s.word} {s.score:.3f}" for s in r.letters))
+    _emit(args, data, "\n".join(lines))
+
+
+def cmd_audio_devices(args, engine, progress, cancel):
+    from engine.audio.capture import input_devices
+
+    devices = input_devices()
+    _emit(args, devices, "\n".join(f"{d['index']:>3}. {d['name']} ({d['channels']} ch, "
+                                   f"{d['rate']:.0f} Hz)" for d in devices)
+          or "no input device")
+
+
 def cmd_audio_sounds_like(args, engine, progress, cancel):
     items = engine.handle(api.SoundsLike(args.word, args.k, _candidates(args), args.models),
                           progress, cancel)
@@ -646,6 +678,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--candidates", type=Path, default=None, metavar="FILE",
                    help="words to rank by spelling, one per line (default: the models' "
                         "own list)")
+    p = with_models(audio_command("record", cmd_audio_record,
+                                  "record a word from the microphone and rank it"))
+    p.add_argument("--seconds", type=float, default=2.0)
+    p.add_argument("--device", default=None,
+                   help="input device index or name (default: the system's default)")
+    p.add_argument("--out", type=Path, default=None, help="also save the take as a WAV")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--candidates", type=Path, default=None, metavar="FILE")
+    audio_command("devices", cmd_audio_devices, "list the input devices")
     p = with_models(audio_command("sounds-like", cmd_audio_sounds_like,
                                   "words whose spelling sounds like WORD"))
     p.add_argument("word")

@@ -25,6 +25,8 @@ APT_PACKAGES=(
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   # microphone capture through sounddevice; sound files through soundfile
   libportaudio2 libsndfile1
+  # a virtual microphone for the recording test (scripts/virtual_mic.sh)
+  pulseaudio pulseaudio-utils libasound2-plugins
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
