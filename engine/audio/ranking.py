@@ -36,7 +36,10 @@ class TakeRanking:
     notes: tuple[str, ...] = ()
     error: str = ""
     milliseconds: float = 0.0
-    extra: dict = field(default_factory=dict)
+    # What the models saw, for a view: the 2 s window (16 kHz) and its normalised
+    # log-mel (mels x frames); not in the JSON.
+    window: np.ndarray | None = field(default=None, repr=False, compare=False)
+    features: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
         if self.error:
@@ -95,7 +98,8 @@ def rank_take(models: AudioModels, take: Take, candidates: CandidatePoints, k: i
     letters = tuple(Scored(candidates.words[i], float(cosines[i])) for i in top)
     return TakeRanking(source, classifier, letters, tuple(float(x) for x in point),
                        take.voiced_seconds, take.peak_dbfs, take.notes,
-                       milliseconds=(time.perf_counter() - started) * 1000)
+                       milliseconds=(time.perf_counter() - started) * 1000,
+                       window=take.samples, features=features[0].numpy())
 
 
 def rank_files(models: AudioModels, paths, candidates: CandidatePoints, k: int = 10,

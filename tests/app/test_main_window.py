@@ -66,7 +66,7 @@ def test_window_shows_every_word_of_the_space(window):
     assert not window.progress.isVisible()
     assert "200 words" in window.statusBar().currentMessage()
     assert window.tabs.isTabEnabled(1)  # Images
-    assert not window.tabs.isTabEnabled(2)  # Audio: not built yet
+    assert window.tabs.isTabEnabled(2) and window.tabs.tabText(2) == "Audio"
 
 
 def test_search_selects_the_word_and_fills_the_neighbours(qtbot, window):

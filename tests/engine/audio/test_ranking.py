@@ -6,16 +6,14 @@ import soundfile
 
 from engine import api
 from engine.__main__ import main
-from engine.audio.models import save_models
 from engine.audio.signal import SAMPLE_RATE
 from engine.engine import Engine
 from engine.errors import EngineError
 
 
-@pytest.fixture(scope="module")
-def models_folder(trained, tmp_path_factory):
-    _, models = trained
-    return save_models(models, tmp_path_factory.mktemp("audio") / "models")
+@pytest.fixture
+def models_folder(tiny_audio_models):
+    return tiny_audio_models
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from engine.audio.training import (
     train_audio_models,
 )
 from engine.jobs import Cancelled, CancelToken
-from tests.engine.audio.conftest import SETTINGS
+from tests.audio_tiny import SETTINGS
 
 
 def test_a_tiny_training_beats_chance_on_held_out_voices(trained):

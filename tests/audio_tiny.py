@@ -1,11 +1,8 @@
-"""A tiny spoken-word set and models trained on it, shared by the audio tests (built
-once per session: about 30 s)."""
+"""A tiny spoken-word set and the models trained on it, shared by the audio tests and the
+Audio tab's (the ``trained`` fixture of tests/conftest.py builds it once per session:
+about 30 s)."""
 
-import pytest
-import torch
-
-from engine.audio.dataset import build_dataset, load_dataset
-from engine.audio.training import AudioTrainingSettings, train_audio_models
+from engine.audio.training import AudioTrainingSettings
 from engine.audio.voices import Voice
 
 WORDS = ["house", "water", "garden", "people", "country", "between", "yellow", "table"]
@@ -17,15 +14,3 @@ VOICES = [Voice("espeak-ng", f"{accent}{variant}") for accent in ("en-us", "en")
     Voice("festival", "kal")]
 SETTINGS = AudioTrainingSettings(epochs=25, batch=8, channels=(32, 32, 48, 64),
                                  embedding=32, letter_epochs=40, lr=5e-3, augment=False)
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("spoken") / "set"
-    build_dataset(folder, n_heard=6, n_held_out=2, espeak_per_word=8,
-                  espeak_tests_per_word=4, voices=VOICES, words=WORDS)
-    data = load_dataset(folder)
-    torch.manual_seed(0)
-    return data, train_audio_models(data, SETTINGS)
-
-
