@@ -386,6 +386,16 @@ class Engine:
             models.manifest["evaluation"] = report["evaluation"]
         out = Path(r.out) if r.out is not None else DEFAULT_AUDIO_MODELS
         save_models(models, out)
+        if r.out is None:
+            from engine.resources import register_folder
+
+            register_folder(
+                out, "trained here (python -m engine audio train) on the default spoken-word "
+                "set: the default word space's most frequent CMUdict words said by Debian's "
+                "espeak-ng, flite and festival voices (python -m engine audio build-dataset)",
+                "MIT (the project's); the speech it learnt from came from espeak-ng "
+                "(GPL-3+), flite and festival with the festvox voices (free licences)",
+                "python -m engine audio build-dataset && python -m engine audio train")
         with self._lock:
             self._audio_models.pop(str(out.resolve()), None)
             self._candidates.clear()

@@ -12,7 +12,7 @@ DEFAULT_AUDIO_MODELS = RESOURCES / "audio" / "default-models"
 # Spaces a request may name instead of a path (engine/spaces/named.py opens them): the
 # shipped default space, the pretrained ones converted from PyPI packages, and the
 # image-label space made from the shipped image models.
-SPACE_NAMES = ("default", "glove-6b-50d", "image-labels")
+SPACE_NAMES = ("default", "glove-6b-50d", "image-labels", "audio-words")
 
 
 def names_a_space(path: Path | str | None) -> bool:

@@ -16,6 +16,7 @@ from engine.paths import DEFAULT_WORD_SPACE, cache_dir
 
 DEFAULT_NAME = "default"
 IMAGE_LABELS = "image-labels"  # engine/images/label_space.py (WSABIE's label vectors)
+AUDIO_WORDS = "audio-words"  # engine/audio/space.py (the letter model's word points)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,13 @@ def named_spaces() -> list[NamedSpace]:
                           shipped, "" if shipped else
                           "Rebuild it: python -m engine images build-default-models",
                           kind="image-labels"))
+    from engine.audio import space as audio_space
+    from engine.paths import DEFAULT_AUDIO_MODELS
+
+    shipped = (DEFAULT_AUDIO_MODELS / "models.npz").is_file()
+    out.append(NamedSpace(audio_space.NAME, audio_space.TITLE, audio_space.DESCRIPTION,
+                          shipped, "" if shipped else
+                          "Rebuild them: python -m engine audio train", kind="audio-words"))
     return out
 
 
@@ -64,7 +72,7 @@ def is_space_name(path: Path | str | None) -> bool:
     if path is None:
         return False
     text = str(path)
-    if text not in (DEFAULT_NAME, IMAGE_LABELS) and text not in _pretrained():
+    if text not in (DEFAULT_NAME, IMAGE_LABELS, AUDIO_WORDS) and text not in _pretrained():
         return False
     return not Path(text).exists()  # as engine.paths.names_a_space, for app/
 
@@ -87,6 +95,10 @@ def resolve_space(
         from engine.images.label_space import converted_label_space
 
         return converted_label_space(cache_dir("spaces") / name, progress, cancel)
+    if name == AUDIO_WORDS:
+        from engine.audio.space import converted_audio_space
+
+        return converted_audio_space(cache_dir("spaces") / name, progress, cancel)
     from engine.words.pretrained import converted_space
 
     source = _pretrained()[name]

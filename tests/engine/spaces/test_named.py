@@ -86,7 +86,8 @@ def test_the_real_glove_space_does_the_talks_demo(capsys):
 def test_the_names_app_checks_are_the_engines():
     from engine.paths import SPACE_NAMES, names_a_space
 
-    assert set(SPACE_NAMES) == {"default", named.IMAGE_LABELS, *named._pretrained()}
+    assert set(SPACE_NAMES) == {"default", named.IMAGE_LABELS, named.AUDIO_WORDS,
+                                *named._pretrained()}
     assert names_a_space("glove-6b-50d") and not names_a_space("glove-6b-50d/x")
 
 
