@@ -33,6 +33,7 @@ from app.dialogs import (
 )
 from app.engine_client import EngineClient
 from app.panels.audio import AudioPanel
+from app.panels.audio_space import AudioSpacePanel
 from app.panels.compare import ComparePanel
 from app.panels.evaluation import EvaluationPanel
 from app.panels.image_training import ImageTrainingPanel
@@ -51,7 +52,7 @@ from app.views.switch import ScatterSwitch
 from engine import api
 from engine.errors import EngineError
 from engine.paths import DEFAULT_WORD_SPACE, names_a_space
-from engine.spaces.named import IMAGE_LABELS
+from engine.spaces.named import AUDIO_WORDS, IMAGE_LABELS
 
 STATUS_SECONDS = 10
 FOLLOW_INTERVAL_S = 1.0  # the view opens a training run's epochs at most this often
@@ -145,9 +146,24 @@ class MainWindow(QMainWindow):
         # The word space first (it is what the window opens on), then the labels.
         self.ready.connect(self.label_space_panel.open)
         # ---- audio tab: record or open a word, ranked by sound and by spelling --------
+        # The audio-word space (every candidate placed by sound) beside the Audio panel;
+        # a take ranked there is drawn among the words. Opened when the tab is first
+        # shown: it needs the audio models, which only this tab uses.
+        self.audio_space_panel = AudioSpacePanel(self.client.on_channel(AUDIO_WORDS))
+        self.audio_state = self.audio_space_panel.state
+        self.audio_space_panel.status_message.connect(self.show_message)
+        self.selection.add("the audio-word space", self.audio_state)
         self.audio_panel = AudioPanel(self.selection, self.client.on_channel("audio"))
         self.audio_panel.status_message.connect(self.show_message)
-        self.tabs.addTab(self.audio_panel, "Audio")
+        self.audio_panel.ranked.connect(self.audio_space_panel.show_take)
+        self.audio_tab = QSplitter(Qt.Orientation.Horizontal)
+        self.audio_tab.setObjectName("audio_splitter")
+        self.audio_tab.addWidget(self.audio_space_panel)
+        self.audio_tab.addWidget(self.audio_panel)
+        self.audio_tab.setStretchFactor(0, 1)
+        self.audio_tab.setSizes([760, 640])
+        self.tabs.addTab(self.audio_tab, "Audio")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.setCentralWidget(self.tabs)
 
         self.progress = QProgressBar()
@@ -221,6 +237,10 @@ class MainWindow(QMainWindow):
         self.show_message(message)
 
     # ---- slots -----------------------------------------------------------------------
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.audio_tab:
+            self.audio_space_panel.open()
+
     def _on_image_training_panel_finished(self, report: dict) -> None:
         # A saved bundle can label pictures: the Images tab's models menu offers it.
         if report.get("out"):
@@ -259,6 +279,7 @@ class MainWindow(QMainWindow):
         # the shut-down client.
         self.word_loader.forget()
         self.label_space_panel.close_jobs()
+        self.audio_space_panel.close_jobs()
         self._follow_timer.stop()
         self._follow_path = None
         if self.settings is not None:
