@@ -344,9 +344,26 @@ def _audio_eval_text(e: dict) -> str:
         f"distance: Spearman {e['sound_alike_spearman']:.3f}"])
 
 
+def _clip_set_text(r: dict) -> str:
+    def hits(h):
+        return (f"top-1 {h['top1']:.3f}  top-10 {h['top10']:.3f}  ({h['clips']:,} clips)"
+                if h["clips"] else "no clips")
+
+    lines = [f"{r['source']}: {r['clips']:,} clips of {r['words']:,} words",
+             f"  heard words, classifier: {hits(r['heard_words']['classifier'])}",
+             f"  heard words, letters:    {hits(r['heard_words']['letters'])}",
+             f"  other words, letters:    {hits(r['unheard_words']['letters'])}  "
+             f"(among {r['candidates']:,} candidates)"]
+    lines += [f"  skipped {s['path']}: {s['why'].splitlines()[0]}" for s in r["skipped"]]
+    return "\n".join(lines)
+
+
 def cmd_audio_eval(args, engine, progress, cancel):
-    report = engine.handle(api.EvaluateAudioModels(args.models, args.dataset), progress,
-                           cancel)
+    report = engine.handle(api.EvaluateAudioModels(args.models, args.dataset, args.clips,
+                                                   _candidates(args)), progress, cancel)
+    if args.clips is not None:
+        _emit(args, report, _clip_set_text(report))
+        return 0
     _emit(args, report, _audio_eval_text(report))
 
 
@@ -668,8 +685,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p = with_models(audio_command("eval", cmd_audio_eval, "score audio models",
                                   "score audio models on a spoken-word set's held-out "
-                                  "voices and words"))
+                                  "voices and words, or on your own clips"))
     p.add_argument("--dataset", type=Path, default=None)
+    p.add_argument("--clips", type=Path, default=None, metavar="FOLDER|CSV",
+                   help="your own recordings instead: a folder of files named by word "
+                        "(water.wav, water-2.wav) or of one folder per word, or a CSV of "
+                        "path,word")
+    p.add_argument("--candidates", type=Path, default=None, metavar="FILE",
+                   help="with --clips: words to rank by spelling besides the set's own")
     p = with_models(audio_command("rank", cmd_audio_rank, "rank words for sound files",
                                   "rank the vocabulary for each sound file (WAV, FLAC, "
                                   "OGG; any rate, mono or stereo) by sound"))

@@ -196,6 +196,11 @@ class EvaluateAudioModels:
 
     models: Path | None = None  # None: the shipped models
     dataset: Path | None = None
+    # A user's own clips (a folder named by word or a CSV of path,word;
+    # engine/audio/clip_sets.py) scored instead of the dataset's held-out part, ranked
+    # by spelling among ``candidates`` (None: the models' own list) and the set's words.
+    clips: Path | None = None
+    candidates: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -406,6 +406,11 @@ class Engine:
         from engine.audio.dataset import load_dataset
         from engine.audio.evaluate import evaluate_audio_models
 
+        if r.clips is not None:
+            from engine.audio.clip_sets import read_clip_set, score_clip_set
+
+            return score_clip_set(self.audio_models(r.models), read_clip_set(r.clips),
+                                  r.candidates, progress, cancel)
         return evaluate_audio_models(self.audio_models(r.models), load_dataset(r.dataset),
                                      self.device, progress, cancel)
 
