@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # Triton for the CUDA kernel's tests (interpreter + sm_90 compile; no GPU needed). Where a
-# CUDA torch already brought it, pip keeps that version.
-.venv/bin/python -m pip install -q -e ".[dev,kernels,glove]"
+# CUDA torch already brought it, pip keeps that version. pocketsphinx for the audio
+# benchmark's test (the recogniser extra).
+.venv/bin/python -m pip install -q -e ".[dev,kernels,glove,recogniser]"
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 # The microphone test records through a real audio path: a PulseAudio null sink whose
