@@ -34,6 +34,7 @@ from app.dialogs import (
 from app.engine_client import EngineClient
 from app.panels.audio import AudioPanel
 from app.panels.audio_space import AudioSpacePanel
+from app.panels.audio_training import AudioTrainingPanel
 from app.panels.compare import ComparePanel
 from app.panels.evaluation import EvaluationPanel
 from app.panels.image_training import ImageTrainingPanel
@@ -155,7 +156,7 @@ class MainWindow(QMainWindow):
         self.selection.add("the audio-word space", self.audio_state)
         self.audio_panel = AudioPanel(self.selection, self.client.on_channel("audio"))
         self.audio_panel.status_message.connect(self.show_message)
-        self.audio_panel.ranked.connect(self.audio_space_panel.show_take)
+        self.audio_panel.ranked.connect(self._on_audio_panel_ranked)
         self.audio_tab = QSplitter(Qt.Orientation.Horizontal)
         self.audio_tab.setObjectName("audio_splitter")
         self.audio_tab.addWidget(self.audio_space_panel)
@@ -241,6 +242,20 @@ class MainWindow(QMainWindow):
         if self.tabs.widget(index) is self.audio_tab:
             self.audio_space_panel.open()
 
+    def _on_audio_panel_ranked(self, ranking) -> None:
+        # The audio-word space is the shipped models' space: a take ranked by other
+        # models (trained in the Training tab) has no place in it.
+        import engine.paths
+
+        folder = self.audio_panel.models_folder
+        shipped = folder is None or Path(folder).resolve() == Path(
+            engine.paths.DEFAULT_AUDIO_MODELS).resolve()
+        self.audio_space_panel.show_take(ranking if shipped else None)
+
+    def _on_audio_training_panel_finished(self, report: dict) -> None:
+        self.audio_panel.models_folder = Path(report["out"])
+        self.show_message(f"The Audio tab ranks with the models in {report['out']} now.")
+
     def _on_image_training_panel_finished(self, report: dict) -> None:
         # A saved bundle can label pictures: the Images tab's models menu offers it.
         if report.get("out"):
@@ -301,6 +316,10 @@ class MainWindow(QMainWindow):
         self.training_tabs = QTabWidget()
         self.training_tabs.addTab(self.training_panel, "Word space")
         self.training_tabs.addTab(self.image_training_panel, "Image models")
+        self.audio_training_panel = AudioTrainingPanel(self.client)
+        self.audio_training_panel.status_message.connect(self.show_message)
+        self.audio_training_panel.finished.connect(self._on_audio_training_panel_finished)
+        self.training_tabs.addTab(self.audio_training_panel, "Audio models")
         self.tabs.addTab(self.training_tabs, "Training")
         self.training_panel.status_message.connect(self._on_training_panel_status_message)
         self.training_panel.epoch_published.connect(self._on_training_panel_epoch_published)

@@ -367,12 +367,16 @@ class Engine:
         return models, cached
 
     def _handle_TrainAudioModels(self, r: api.TrainAudioModels, progress, cancel) -> dict:
-        from engine.audio.dataset import load_dataset
+        from engine.audio.dataset import build_dataset, default_dataset_folder, load_dataset
         from engine.audio.evaluate import evaluate_audio_models
         from engine.audio.models import save_models
         from engine.audio.training import AudioTrainingSettings, train_audio_models
         from engine.paths import DEFAULT_AUDIO_MODELS
 
+        if r.dataset is None and not (default_dataset_folder() / "dataset.json").is_file():
+            # The default set is made on this machine (minutes): a first Train makes it.
+            build_dataset(progress=sub_progress(progress, 0.0, 0.1), cancel=cancel)
+            progress = sub_progress(progress, 0.1, 0.9)
         data = load_dataset(r.dataset)
         settings = AudioTrainingSettings(epochs=r.epochs, letter_epochs=r.letter_epochs,
                                          seed=r.seed, device=self.device)

@@ -240,9 +240,11 @@ def train_acoustic(data: SpokenSet, settings: AudioTrainingSettings,
                 elapsed = time.perf_counter() - started
                 progress(Progress(0.9 * step / total_steps,
                                   f"Acoustic model: epoch {epoch + 1}/{settings.epochs}",
-                                  {"loss": loss_sum / seen, "train_top1": correct / seen,
+                                  {"model": "acoustic", "loss": loss_sum / seen,
+                                   "train_top1": correct / seen,
                                    "clips_per_second": step * settings.batch / elapsed,
-                                   "epoch": epoch + step / steps_per_epoch % 1}))
+                                   "epoch": epoch + step / steps_per_epoch % 1,
+                                   "epochs": settings.epochs}))
         _, val_logits = embed_clips(model, data, val_rows, device, cancel=cancel)
         val_top1 = float((val_logits.argmax(1) == data.clip_word[val_rows]).mean()) \
             if len(val_rows) else float("nan")
@@ -250,7 +252,9 @@ def train_acoustic(data: SpokenSet, settings: AudioTrainingSettings,
                         "train_top1": correct / max(1, seen), "val_top1": val_top1,
                         "seconds": round(time.perf_counter() - started, 1)})
         progress(Progress(0.9 * step / total_steps, f"Epoch {epoch + 1}: validation top-1 "
-                          f"{val_top1:.3f}", {"val_top1": val_top1, "epoch": epoch + 1}))
+                          f"{val_top1:.3f}", {"model": "acoustic", "val_top1": val_top1,
+                                              "epoch": epoch + 1,
+                                              "epochs": settings.epochs}))
     model.eval()
     return model, {"history": history, "train_clips": len(train_rows),
                    "validation_clips": len(val_rows),
@@ -308,7 +312,8 @@ def train_letters(words: tuple[str, ...], embeddings: np.ndarray, word_of_clip: 
         history.append({"epoch": epoch + 1, "loss": loss_sum / steps})
         progress(Progress((epoch + 1) / settings.letter_epochs,
                           f"Letter model: epoch {epoch + 1}/{settings.letter_epochs}",
-                          {"loss": loss_sum / steps}))
+                          {"model": "letters", "loss": loss_sum / steps,
+                           "epoch": epoch + 1, "epochs": settings.letter_epochs}))
     model.eval()
     return model, index, {"history": history,
                           "seconds": round(time.perf_counter() - started, 1)}
