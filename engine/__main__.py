@@ -305,8 +305,8 @@ def cmd_images_train(args, engine, progress, cancel):
 # ---- audio subcommands --------------------------------------------------------------
 def cmd_audio_build_dataset(args, engine, progress, cancel):
     report = engine.handle(api.BuildAudioDataset(args.out, args.words, args.held_out_words,
-                                                 args.seed, args.espeak_per_word),
-                           progress, cancel)
+                                                 args.seed, args.espeak_per_word,
+                                                 args.source), progress, cancel)
     _emit(args, report, "\n".join(f"{k}: {v}" for k, v in report.items()))
 
 
@@ -657,7 +657,13 @@ def build_parser() -> argparse.ArgumentParser:
                       "with espeak-ng, flite and festival voices; hold out whole voices "
                       "and whole words for testing (seeded)")
     p.add_argument("--out", type=Path, default=None,
-                   help="folder (default: <cache>/audio/default-dataset)")
+                   help="folder (default: <cache>/audio/default-dataset; with --from, "
+                        "<cache>/audio/user-sets/NAME-HASH)")
+    p.add_argument("--from", dest="source", type=Path, default=None, metavar="FOLDER|CSV",
+                   help="your own recordings instead: files named by word (water.wav, "
+                        "water-2.wav), a folder per word, or a CSV of path,word[,speaker]; "
+                        "whole speakers (3 or more named) or a share of each word's clips, "
+                        "and 15%% of the words (10 or more), held out")
     p.add_argument("--words", type=int, default=2000, help="words the training voices say")
     p.add_argument("--held-out-words", type=int, default=500,
                    help="words only test voices say (out-of-vocabulary)")
@@ -676,7 +682,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "spoken-word set's training voices; score them on its held-out "
                       "voices and words; save them")
     p.add_argument("--dataset", type=Path, default=None,
-                   help="folder made by build-dataset (default: the default set)")
+                   help="folder made by build-dataset, or your own clips (a folder named "
+                        "by word or a CSV of path,word); default: the default set")
     p.add_argument("--out", type=Path, default=None,
                    help="folder to save them in (default: resources/audio/default-models)")
     p.add_argument("--epochs", type=int, default=12, help="acoustic model epochs")

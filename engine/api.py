@@ -172,6 +172,9 @@ class BuildAudioDataset:
     n_held_out: int = 500
     seed: int = 0
     espeak_per_word: int = 16
+    # A user's own clips instead (a folder named by word or a CSV of path,word[,speaker];
+    # engine/audio/clip_sets.py); ``out`` None: kept in the cache.
+    source: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,8 @@ class TrainAudioModels:
     """Train the acoustic model, then the letter model, on a spoken-word set's training
     split (engine/audio/training.py) and save them to ``out`` (None: the shipped models
     in resources/audio/default-models); progress carries losses and validation top-1.
-    The result is a dict report (with the evaluation when ``evaluate``)."""
+    The result is a dict report (with the evaluation when ``evaluate``). ``dataset``: a
+    spoken-word set, or a user's own clips (made into one in the cache first)."""
 
     dataset: Path | None = None
     out: Path | None = None

@@ -325,6 +325,11 @@ class Engine:
     def _handle_BuildAudioDataset(self, r: api.BuildAudioDataset, progress, cancel) -> dict:
         from engine.audio.dataset import build_dataset
 
+        if r.source is not None:
+            from engine.audio.clip_sets import build_clip_dataset, clip_dataset_folder
+
+            return build_clip_dataset(r.source, r.out or clip_dataset_folder(r.source),
+                                      r.seed, progress, cancel)
         return build_dataset(r.out, r.n_heard, r.n_held_out, r.seed, r.espeak_per_word,
                              progress=progress, cancel=cancel)
 
@@ -367,17 +372,35 @@ class Engine:
         return models, cached
 
     def _handle_TrainAudioModels(self, r: api.TrainAudioModels, progress, cancel) -> dict:
+        from engine.audio.clip_sets import (
+            build_clip_dataset,
+            clip_dataset_folder,
+            is_spoken_word_set,
+        )
         from engine.audio.dataset import build_dataset, default_dataset_folder, load_dataset
         from engine.audio.evaluate import evaluate_audio_models
         from engine.audio.models import save_models
         from engine.audio.training import AudioTrainingSettings, train_audio_models
         from engine.paths import DEFAULT_AUDIO_MODELS
 
+        if r.out is None and r.dataset is not None:
+            from engine.errors import EngineError
+
+            raise EngineError("Models trained on another set need a folder of their own.",
+                              "Give one (--out FOLDER); the shipped models are trained on "
+                              "the default set.")
         if r.dataset is None and not (default_dataset_folder() / "dataset.json").is_file():
             # The default set is made on this machine (minutes): a first Train makes it.
             build_dataset(progress=sub_progress(progress, 0.0, 0.1), cancel=cancel)
             progress = sub_progress(progress, 0.1, 0.9)
-        data = load_dataset(r.dataset)
+        dataset = r.dataset
+        if dataset is not None and not is_spoken_word_set(dataset) and (
+                Path(dataset).suffix.lower() == ".csv" or Path(dataset).is_dir()):
+            # A user's own clips: made into a spoken-word set in the cache (seconds).
+            dataset = build_clip_dataset(dataset, clip_dataset_folder(dataset), r.seed,
+                                         sub_progress(progress, 0.0, 0.05), cancel)["path"]
+            progress = sub_progress(progress, 0.05, 0.95)
+        data = load_dataset(dataset)
         settings = AudioTrainingSettings(epochs=r.epochs, letter_epochs=r.letter_epochs,
                                          seed=r.seed, device=self.device)
         models = train_audio_models(data, settings,

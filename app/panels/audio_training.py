@@ -103,8 +103,11 @@ class AudioTrainingPanel(QWidget):
         self.dataset = QLineEdit()
         self.dataset.setPlaceholderText("default: the synthesised spoken-word set")
         self.dataset.setToolTip(
-            "A spoken-word set made by 'python -m engine audio build-dataset --out FOLDER'. "
-            "Empty: the default set (made here on the first Train, about 6 minutes).")
+            "Your own recordings: a folder of sound files named by word (water.wav, "
+            "water-2.wav) or with one folder per word, or a CSV of path,word[,speaker] "
+            "(whole speakers, or a share of each word's clips, test). Or a set made by "
+            "'python -m engine audio build-dataset --out FOLDER'. Empty: the default set "
+            "(made here on the first Train, about 6 minutes).")
         self.dataset_button = QPushButton("…")
         self.dataset_button.setFixedWidth(32)
         self.output_path = QLineEdit(str(default_output()))
@@ -297,8 +300,9 @@ class AudioTrainingPanel(QWidget):
 
     # ---- slots -----------------------------------------------------------------------
     def _on_dataset_button_clicked(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "A spoken-word set (build-dataset --out)",
-                                                self.dataset.text().strip())
+        path = QFileDialog.getExistingDirectory(
+            self, "Your recordings (files named by word, or a folder per word), or a "
+            "spoken-word set", self.dataset.text().strip())
         if path:
             self.dataset.setText(path)
 

@@ -22,6 +22,7 @@ candidates plus the set's own words (so any word can be scored).
 from __future__ import annotations
 
 import csv
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -173,3 +174,144 @@ def score_clip_set(models, clip_set: ClipSet, candidates: tuple[str, ...] | None
         "per_clip": answers,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+# ---- a user's clips as a spoken-word set (audio build-dataset --from) -----------------
+HELD_OUT_WORD_SHARE = 0.15  # of the words, when there are at least MIN_WORDS_TO_HOLD_OUT
+MIN_WORDS_TO_HOLD_OUT = 10
+TEST_SHARE = 0.2  # of the speakers (3 or more named) or else of each word's clips
+MIN_SPEAKERS_TO_HOLD_OUT = 3
+
+
+def split_clip_set(clip_set: ClipSet, seed: int = 0) -> tuple[list[str], list[str], dict,
+                                                                list[str]]:
+    """(heard words, held-out words, what was held out, each clip's split)."""
+    rng = np.random.default_rng(seed)
+    words = sorted(clip_set.words)
+    held_words = set()
+    if len(words) >= MIN_WORDS_TO_HOLD_OUT:
+        held_words = set(rng.choice(words, size=round(HELD_OUT_WORD_SHARE * len(words)),
+                                    replace=False).tolist())
+    speakers = sorted({c.speaker for c in clip_set.clips if c.speaker})
+    held_speakers: set[str] = set()
+    if len(speakers) >= MIN_SPEAKERS_TO_HOLD_OUT:
+        held_speakers = set(rng.choice(speakers, size=max(1, round(TEST_SHARE * len(speakers))),
+                                       replace=False).tolist())
+    splits = []
+    if held_speakers:
+        splits = ["test" if c.speaker in held_speakers or c.word in held_words else "train"
+                  for c in clip_set.clips]
+    else:  # no speakers to hold out: a share of each word's clips tests
+        splits = ["test" if c.word in held_words else "train" for c in clip_set.clips]
+        for word in sorted(set(words) - held_words):
+            mine = [i for i, c in enumerate(clip_set.clips) if c.word == word]
+            if len(mine) >= 2:
+                for i in rng.choice(mine, size=max(1, round(TEST_SHARE * len(mine))),
+                                    replace=False).tolist():
+                    splits[i] = "test"
+    heard = [w for w in words if w not in held_words]
+    held = {"seed": seed, "words": sorted(held_words), "speakers": sorted(held_speakers),
+            "by": "speaker" if held_speakers else "clip",
+            "test_share": TEST_SHARE}
+    return heard, sorted(held_words), held, splits
+
+
+def build_clip_dataset(source: Path, out: Path, seed: int = 0,
+                       progress: ProgressCallback = no_progress,
+                       cancel: CancelToken = NEVER_CANCELLED) -> dict:
+    """A spoken-word set (the layout of engine/audio/dataset.py) of a user's own clips:
+    each clip's voiced part at 16 kHz, whole speakers (or a share of each word's clips)
+    and a share of the words held out for testing, seeded."""
+    from engine.audio.dataset import MARGIN, SPLITS, _swap_in
+    from engine.audio.signal import voiced_span
+    from engine.audio.voices import Voice
+
+    started = time.perf_counter()
+    out = Path(out)
+    clip_set = read_clip_set(source)
+    heard, held_words, held, splits = split_clip_set(clip_set, seed)
+    candidates = heard + held_words
+    word_index = {w: i for i, w in enumerate(candidates)}
+    speakers = sorted({c.speaker or "unnamed" for c in clip_set.clips})
+    voice_index = {s: i for i, s in enumerate(speakers)}
+    voices = [Voice("user", s) for s in speakers]
+    voice_split = ["test" if s in held["speakers"] else "train" for s in speakers]
+    work = out.with_name(out.name + ".building")
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    rows, skipped, offset = [], list(clip_set.skipped), 0
+    try:
+        with open(work / "samples.int16", "wb") as sink:
+            for n, (clip, split) in enumerate(zip(clip_set.clips, splits, strict=True)):
+                cancel.raise_if_cancelled()
+                try:
+                    samples = read_audio(clip.path)
+                    prepare_take(samples, name=clip.path.name)  # silence, too short: refused
+                except EngineError as e:
+                    skipped.append((str(clip.path), e.message))
+                    continue
+                start, end = voiced_span(samples)
+                kept = samples[max(0, start - MARGIN):end + MARGIN]
+                data = np.clip(np.round(kept * 32767), -32768, 32767).astype(np.int16)
+                sink.write(data.tobytes())
+                rows.append((voice_index[clip.speaker or "unnamed"], word_index[clip.word],
+                             SPLITS.index(split), offset, len(data)))
+                offset += len(data)
+                progress(Progress(0.95 * (n + 1) / len(clip_set.clips),
+                                  f"Read {n + 1:,} of {len(clip_set.clips):,} clips"))
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    train = table[table[:, 2] == 0]
+    if not len(train) or len(set(train[:, 1].tolist())) < 2:
+        shutil.rmtree(work, ignore_errors=True)
+        raise EngineError(f"{source} has too few usable training clips ({len(train)} of "
+                          f"{len(set(train[:, 1].tolist()))} words) to train on.",
+                          "Record at least two words, several times each.")
+    np.savez(work / "clips.npz", voice=table[:, 0].astype(np.int16),
+             word=table[:, 1].astype(np.int32), split=table[:, 2].astype(np.int8),
+             offset=table[:, 3], length=table[:, 4].astype(np.int32))
+    test = table[table[:, 2] == 1]
+    manifest = {
+        "description": f"A user's own recordings of words ({source})",
+        "rebuild": f"python -m engine audio build-dataset --from {source} --out {out}",
+        "sample_rate": 16_000,
+        "sources": {"clips": str(source)},
+        "choices": {"seed": seed, "held_out": held,
+                    "kept": "the voiced part (frames within 40 dB of the loudest) with "
+                            "50 ms either side"},
+        "counts": {"clips": len(table), "voices": len(voices),
+                   "train_voices": voice_split.count("train"),
+                   "test_voices": voice_split.count("test"),
+                   "train_clips": int(len(train)),
+                   "test_clips_heard_words": int((test[:, 1] < len(heard)).sum()),
+                   "test_clips_held_out_words": int((test[:, 1] >= len(heard)).sum()),
+                   "hours": round(offset / 16_000 / 3600, 3)},
+        "skipped": [{"path": p, "why": why} for p, why in skipped],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    data = {"manifest": manifest, "heard": heard, "held_out": held_words,
+            "voices": [{"key": v.key, "split": s} for v, s in zip(voices, voice_split,
+                                                                   strict=True)]}
+    (work / "dataset.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    _swap_in(work, out)
+    progress(Progress(1.0, f"{len(table):,} clips of {len(candidates):,} words"))
+    return {"path": str(out), **manifest["counts"], "skipped": len(skipped),
+            "seconds": manifest["seconds"]}
+
+
+def clip_dataset_folder(source: Path) -> Path:
+    """Where the spoken-word set of ``source`` is kept (in the cache)."""
+    import hashlib
+
+    from engine.paths import cache_dir
+
+    digest = hashlib.sha1(str(Path(source).expanduser().resolve()).encode()).hexdigest()
+    return cache_dir("audio", "user-sets") / f"{Path(source).stem}-{digest[:10]}"
+
+
+def is_spoken_word_set(folder: Path) -> bool:
+    return (Path(folder) / "dataset.json").is_file()

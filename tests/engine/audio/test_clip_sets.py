@@ -113,3 +113,79 @@ def test_the_cli_scores_a_folder(user_folder, tiny_audio_models, capsys):
                  str(root)]) == 0
     text = capsys.readouterr().out
     assert "5 clips of 4 words" in text and "skipped" in text
+
+
+# ---- a user's clips as a spoken-word set, trained on -----------------------------------
+def write_user_set(data, folder, with_speakers: bool):
+    """Every clip of the tiny set as a user's file (folder layout, or a CSV naming each
+    clip's voice as its speaker)."""
+    folder.mkdir(parents=True)
+    rows = []
+    for i in range(len(data)):
+        word = data.words[int(data.clip_word[i])]
+        path = folder / f"{word}-{i}.wav"
+        soundfile.write(path, data.clip(i), SAMPLE_RATE, subtype="PCM_16")
+        rows.append([path.name, word, data.voices[int(data.clip_voice[i])].key])
+    if not with_speakers:
+        return folder
+    with open(folder / "clips.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["path", "word", "speaker"], *rows])
+    return folder / "clips.csv"
+
+
+def test_a_csv_with_speakers_holds_whole_speakers_out(trained, tmp_path):
+    from engine.audio.clip_sets import build_clip_dataset
+    from engine.audio.dataset import load_dataset
+
+    data, _ = trained
+    source = write_user_set(data, tmp_path / "mine", with_speakers=True)
+    report = build_clip_dataset(source, tmp_path / "set", seed=0)
+    user = load_dataset(tmp_path / "set")
+    assert report["clips"] == len(data) and len(user) == len(data)
+    assert report["test_voices"] >= 1 and report["train_voices"] > report["test_voices"]
+    held = set(user.manifest["choices"]["held_out"]["speakers"])
+    for i in range(len(user)):
+        speaker = user.voices[int(user.clip_voice[i])].name
+        assert (user.clip_split[i] == 1) == (speaker in held or user.clip_word[i] >= user.n_heard)
+    assert sorted(user.words) == sorted(data.words)  # 8 words: none held out (< 10)
+    # The same samples, trimmed to the voiced part at most.
+    assert abs(int(user.clip_length.sum()) - int(data.clip_length.sum())) < 0.05 * int(
+        data.clip_length.sum())
+
+
+def test_a_folder_without_speakers_holds_a_share_of_each_words_clips(trained, tmp_path):
+    from engine.audio.clip_sets import build_clip_dataset
+    from engine.audio.dataset import load_dataset
+
+    data, _ = trained
+    source = write_user_set(data, tmp_path / "mine", with_speakers=False)
+    build_clip_dataset(source, tmp_path / "set", seed=0)
+    user = load_dataset(tmp_path / "set")
+    assert user.manifest["choices"]["held_out"]["by"] == "clip"
+    for w in range(user.n_heard):
+        mine = user.clip_word == w
+        share = float((user.clip_split[mine] == 1).mean())
+        assert 0.1 <= share <= 0.3
+
+
+def test_models_train_on_a_users_clips(trained, tmp_path):
+    data, _ = trained
+    source = write_user_set(data, tmp_path / "mine", with_speakers=True)
+    with pytest.raises(EngineError, match="folder of their own"):
+        Engine().handle(api.TrainAudioModels(dataset=source))  # never over the shipped
+    report = Engine().handle(api.TrainAudioModels(dataset=source, out=tmp_path / "models",
+                                                  epochs=2, letter_epochs=2))
+    assert report["out"] == str(tmp_path / "models")
+    evaluation = report["evaluation"]
+    assert evaluation["in_vocabulary"]["clips"] > 0
+    assert evaluation["classes"] == 8 and evaluation["candidates"] == 8
+    assert (tmp_path / "models" / "models.npz").is_file()
+
+
+def test_build_dataset_from_a_folder_on_the_cli(trained, tmp_path, capsys):
+    data, _ = trained
+    source = write_user_set(data, tmp_path / "mine", with_speakers=False)
+    assert main(["audio", "build-dataset", "--from", str(source), "--out",
+                 str(tmp_path / "set"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["clips"] == len(data) and report["skipped"] == 0
