@@ -44,6 +44,11 @@ def main() -> int:
     window.show_tab("audio")
     panel = window.audio_panel
     panel.models_folder = args.models
+    space = window.audio_state
+    if args.models is None:  # the audio-word space: laid out again by UMAP once opened
+        wait_until(app, lambda: space.projection_params is not None
+                   and space.projection_params.method == "umap" and len(space.coords) > 0,
+                   300, "the audio-word space's UMAP layout")
     shown = []
     panel.ranked.connect(shown.append)
     if args.record:
@@ -58,6 +63,8 @@ def main() -> int:
     else:
         panel.rank_file(args.sound)
     wait_until(app, lambda: bool(shown), 120, "the ranked words")
+    if args.models is None:
+        wait_until(app, lambda: bool(space.probes), 60, "the take among the words")
     if args.sounds_like:
         panel.word_box.setText(args.sounds_like)
         panel.find_sounds_like(args.sounds_like)
