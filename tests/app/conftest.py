@@ -26,6 +26,20 @@ from engine.storage import save_space  # noqa: E402
 KNOWN_WORDS = ("apple", "pear", "fruit", "rome", "italy", "germany", "berlin", "paris")
 
 
+@pytest.fixture(autouse=True)
+def garbage_collected_on_the_gui_thread():
+    """No automatic collection during a GUI test, and one collection here after it: a
+    closed window's widgets then die on the GUI thread, not later in an engine thread
+    that happens to collect (which deadlocked Qt; app/gui_gc.py)."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
+
+
 @pytest.fixture(scope="session")
 def small_space_path(tmp_path_factory):
     """~200 words with random 16-d vectors, saved in the native format."""
