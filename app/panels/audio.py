@@ -88,6 +88,7 @@ class AudioPanel(QWidget):
         self.waveform.setBackground("w")
         self.waveform.setMouseEnabled(False, False)
         self.waveform.setYRange(-1, 1)
+        self.waveform.setXRange(0, 2, padding=0.02)  # the 2 s window, before any take
         self.waveform.getPlotItem().setLabel("bottom", "seconds")
         self.waveform.setMaximumHeight(150)
         self.wave_curve = self.waveform.plot(pen=pg.mkPen("#3465a4", width=1))
@@ -99,6 +100,8 @@ class AudioPanel(QWidget):
         self.spectrogram_image = pg.ImageItem()
         self.spectrogram_image.setColorMap(pg.colormap.get("viridis"))
         self.spectrogram.addItem(self.spectrogram_image)
+        self.spectrogram.setXRange(0, 2, padding=0.02)
+        self.spectrogram.setYRange(0, 40, padding=0.02)
 
         self.by_sound = ranked_list(("word", "probability"))
         self.by_sound.setToolTip("The acoustic model's classes: the words it heard in "

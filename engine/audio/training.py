@@ -243,7 +243,7 @@ def train_acoustic(data: SpokenSet, settings: AudioTrainingSettings,
                                   {"model": "acoustic", "loss": loss_sum / seen,
                                    "train_top1": correct / seen,
                                    "clips_per_second": step * settings.batch / elapsed,
-                                   "epoch": epoch + step / steps_per_epoch % 1,
+                                   "epoch": epoch + (b + 1) / steps_per_epoch,
                                    "epochs": settings.epochs}))
         _, val_logits = embed_clips(model, data, val_rows, device, cancel=cancel)
         val_top1 = float((val_logits.argmax(1) == data.clip_word[val_rows]).mean()) \

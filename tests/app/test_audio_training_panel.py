@@ -52,6 +52,8 @@ def test_training_draws_its_curves_fills_the_table_and_saves(qtbot, panel, train
     acoustic_x, acoustic_y = panel.points["acoustic"]
     letters_x, _ = panel.points["letters"]
     assert len(acoustic_x) >= 3 and acoustic_y[0] == 1.0 and max(acoustic_x) <= 1.0
+    assert acoustic_x == sorted(acoustic_x) and acoustic_x[-1] == 1.0  # never backwards
+    assert panel.training_top1[0] == sorted(panel.training_top1[0])
     assert len(letters_x) == 4 and letters_x[-1] == 1.0
     assert panel.validation[0] == [1.0, 2.0, 3.0]  # one validation top-1 an epoch
     assert all(0 <= v <= 1 for v in panel.validation[1])
