@@ -130,11 +130,14 @@ class AudioModels:
     ngrams: NgramIndex
     manifest: dict
 
-    def embed_words(self, words, device: str = "cpu") -> np.ndarray:
-        """Letter-model points of any spellings (unit length)."""
+    def embed_words(self, words, device: str | None = None) -> np.ndarray:
+        """Letter-model points of any spellings (unit length), computed where the letter
+        model lives (``device`` is accepted for callers that name it)."""
         if self.letters is None:
             raise EngineError("These audio models have no letter model yet.",
                               "Train it: python -m engine audio train")
+        # Models just trained on CUDA are still there; loaded ones are on the CPU.
+        device = next(self.letters.parameters()).device
         self.letters.eval()
         with torch.no_grad():
             batch = [t.to(device) for t in ngram_batch(self.ngrams, list(words))]

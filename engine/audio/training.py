@@ -168,7 +168,10 @@ def _split_training(data: SpokenSet, share: float, seed: int) -> tuple[np.ndarra
 def embed_clips(model: AcousticModel, data: SpokenSet, rows: np.ndarray, device: str = "cpu",
                 batch: int = 256, cancel: CancelToken = NEVER_CANCELLED,
                 progress: ProgressCallback = no_progress) -> tuple[np.ndarray, np.ndarray]:
-    """(embeddings, logits) of clips ``rows`` without augmentation."""
+    """(embeddings, logits) of clips ``rows`` without augmentation, computed where the
+    model lives (a model just trained on CUDA is there; loaded ones are on the CPU, and
+    moving a cached model would break the answers that use it)."""
+    device = next(model.parameters()).device
     model.eval()
     embeddings, logits = [], []
     with torch.no_grad():
