@@ -222,8 +222,7 @@ def build_clip_dataset(source: Path, out: Path, seed: int = 0,
     """A spoken-word set (the layout of engine/audio/dataset.py) of a user's own clips:
     each clip's voiced part at 16 kHz, whole speakers (or a share of each word's clips)
     and a share of the words held out for testing, seeded."""
-    from engine.audio.dataset import MARGIN, SPLITS, _swap_in
-    from engine.audio.signal import voiced_span
+    from engine.audio.dataset import SPLITS, _swap_in, save_clip_table, voiced_int16
     from engine.audio.voices import Voice
 
     started = time.perf_counter()
@@ -252,9 +251,7 @@ def build_clip_dataset(source: Path, out: Path, seed: int = 0,
                 except EngineError as e:
                     skipped.append((str(clip.path), e.message))
                     continue
-                start, end = voiced_span(samples)
-                kept = samples[max(0, start - MARGIN):end + MARGIN]
-                data = np.clip(np.round(kept * 32767), -32768, 32767).astype(np.int16)
+                data = voiced_int16(samples)
                 sink.write(data.tobytes())
                 rows.append((voice_index[clip.speaker or "unnamed"], word_index[clip.word],
                              SPLITS.index(split), offset, len(data)))
@@ -264,16 +261,13 @@ def build_clip_dataset(source: Path, out: Path, seed: int = 0,
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    table = save_clip_table(work, rows)
     train = table[table[:, 2] == 0]
     if not len(train) or len(set(train[:, 1].tolist())) < 2:
         shutil.rmtree(work, ignore_errors=True)
         raise EngineError(f"{source} has too few usable training clips ({len(train)} of "
                           f"{len(set(train[:, 1].tolist()))} words) to train on.",
                           "Record at least two words, several times each.")
-    np.savez(work / "clips.npz", voice=table[:, 0].astype(np.int16),
-             word=table[:, 1].astype(np.int32), split=table[:, 2].astype(np.int8),
-             offset=table[:, 3], length=table[:, 4].astype(np.int32))
     test = table[table[:, 2] == 1]
     manifest = {
         "description": f"A user's own recordings of words ({source})",

@@ -214,9 +214,7 @@ def build_dataset(out: Path | None = None, n_heard: int = N_HEARD,
                 for w, clip in zip(word_rows, clips, strict=True):
                     if len(clip) < SAMPLE_RATE // 20 or not np.abs(clip).max() > 1e-3:
                         continue  # a synthesiser that said nothing
-                    start, end = voiced_span(clip)
-                    kept = clip[max(0, start - MARGIN):end + MARGIN]
-                    data = np.clip(np.round(kept * 32767), -32768, 32767).astype(np.int16)
+                    data = voiced_int16(clip)
                     sink.write(data.tobytes())
                     rows.append((voice_index, w, s, offset, len(data)))
                     offset += len(data)
@@ -228,10 +226,7 @@ def build_dataset(out: Path | None = None, n_heard: int = N_HEARD,
             sink.close()
             shutil.rmtree(work, ignore_errors=True)
             raise
-    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
-    np.savez(work / "clips.npz", voice=table[:, 0].astype(np.int16),
-             word=table[:, 1].astype(np.int32), split=table[:, 2].astype(np.int8),
-             offset=table[:, 3], length=table[:, 4].astype(np.int32))
+    table = save_clip_table(work, rows)
     counts = Counter((SPLITS[s], w < n_heard) for s, w in zip(table[:, 2], table[:, 1],
                                                               strict=True))
     manifest = {
@@ -264,6 +259,22 @@ def build_dataset(out: Path | None = None, n_heard: int = N_HEARD,
     progress(Progress(1.0, f"{len(table):,} clips of {len(vocabulary.candidates):,} words "
                            f"by {len(voices)} voices"))
     return {"path": str(out), **manifest["counts"], "seconds": manifest["seconds"]}
+
+
+def voiced_int16(clip: np.ndarray) -> np.ndarray:
+    """What a set keeps of a clip: its voiced part with ``MARGIN`` either side, int16."""
+    start, end = voiced_span(clip)
+    kept = clip[max(0, start - MARGIN):end + MARGIN]
+    return np.clip(np.round(kept * 32767), -32768, 32767).astype(np.int16)
+
+
+def save_clip_table(folder: Path, rows) -> np.ndarray:
+    """``clips.npz`` from rows of (voice, word, split, offset, length); the table."""
+    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    np.savez(folder / "clips.npz", voice=table[:, 0].astype(np.int16),
+             word=table[:, 1].astype(np.int32), split=table[:, 2].astype(np.int8),
+             offset=table[:, 3], length=table[:, 4].astype(np.int32))
+    return table
 
 
 def _swap_in(new: Path, target: Path) -> None:
