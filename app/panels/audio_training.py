@@ -21,18 +21,15 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -40,6 +37,12 @@ from PySide6.QtWidgets import (
 
 from app.engine_client import EngineClient
 from app.panels.image_training import format_share
+from app.panels.training_widgets import (
+    relative_loss_plot,
+    score_table,
+    show_fraction,
+    show_state,
+)
 from app.panels.words import one_line
 from engine import api
 from engine.paths import cache_dir
@@ -124,14 +127,7 @@ class AudioTrainingPanel(QWidget):
         self.state_label = QLabel("Ready.")
         self.state_label.setWordWrap(True)
 
-        self.loss_plot = pg.PlotWidget()
-        self.loss_plot.setBackground("w")
-        self.loss_plot.setTitle("Training loss")
-        self.loss_plot.setLabel("bottom", "fraction of the model's training")
-        self.loss_plot.setLabel("left", "loss ÷ first report's")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.loss_plot.setXRange(0.0, 1.0, padding=0.02)
-        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot = relative_loss_plot("loss ÷ first report's")
         self.curves = {name: self.loss_plot.plot([], [], name=title,
                                                  pen=pg.mkPen(colour, width=2))
                        for name, (title, colour) in CURVES.items()}
@@ -148,20 +144,10 @@ class AudioTrainingPanel(QWidget):
             [], [], name="validation clips", pen=pg.mkPen("#2ca02c", width=2), symbol="o",
             symbolSize=6, symbolBrush="#2ca02c", symbolPen=None)
 
-        self.table = QTableWidget(len(TABLE_ROWS), len(TABLE_COLUMNS))
-        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(TABLE_COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = score_table(TABLE_COLUMNS, len(TABLE_ROWS))
+        self.table.setRowCount(len(TABLE_ROWS))
         for row, (title, _) in enumerate(TABLE_ROWS):
             self.table.setItem(row, 0, QTableWidgetItem(title))
-        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
-                                  + len(TABLE_ROWS) * self.table.verticalHeader()
-                                  .defaultSectionSize() + 2 * self.table.frameWidth() + 2)
         self.table.setToolTip("Scored once trained, on voices no model trained on: words "
                               "the classifier heard, and words only the letter model can "
                               "score (never heard in training)")
@@ -257,14 +243,11 @@ class AudioTrainingPanel(QWidget):
             widget.setEnabled(not running)
 
     def _show_state(self, text: str, error: bool = False) -> None:
-        self.state_label.setText(text)
-        self.state_label.setStyleSheet("color: #b00020;" if error else "")
+        show_state(self.state_label, text, error)
         self.status_message.emit(text)
 
     def _show_fraction(self, fraction: float) -> None:
-        fraction = min(max(fraction, 0.0), 1.0)
-        self.progress.setValue(round(1000 * fraction))
-        self.progress.setFormat(f"{100 * fraction:.0f} %")
+        show_fraction(self.progress, fraction)
 
     def _add_report(self, stats: dict) -> None:
         name = stats["model"]

@@ -18,26 +18,29 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.engine_client import EngineClient
+from app.panels.training_widgets import (
+    relative_loss_plot,
+    score_table,
+    show_fraction,
+    show_state,
+)
 from app.panels.words import one_line
 from engine import api
 from engine.images.training import (
@@ -159,14 +162,7 @@ class ImageTrainingPanel(QWidget):
         self.state_label = QLabel("Ready.")
         self.state_label.setWordWrap(True)
 
-        self.loss_plot = pg.PlotWidget()
-        self.loss_plot.setBackground("w")
-        self.loss_plot.setTitle("Training loss")
-        self.loss_plot.setLabel("bottom", "fraction of the model's training")
-        self.loss_plot.setLabel("left", "loss ÷ first epoch's loss")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.loss_plot.setXRange(0.0, 1.0, padding=0.02)
-        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot = relative_loss_plot("loss ÷ first epoch's loss")
         self.curves = {
             name: self.loss_plot.plot([], [], name=MODEL_TITLES[name],
                                       pen=pg.mkPen(MODEL_PENS[name], width=2), symbol="o",
@@ -175,19 +171,7 @@ class ImageTrainingPanel(QWidget):
             for name in MODELS
         }
 
-        self.table = QTableWidget(0, len(TABLE_COLUMNS))
-        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(TABLE_COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        # Tall enough for the four models and no taller: the curves get the rest.
-        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
-                                  + len(MODELS) * self.table.verticalHeader().defaultSectionSize()
-                                  + 2 * self.table.frameWidth() + 2)
+        self.table = score_table(TABLE_COLUMNS, len(MODELS))
         self.table.setToolTip("Precision on pictures no model trained on: held-out stamps "
                               "of the seen labels, and the same labels drawn in other emoji "
                               "fonts (other style)")
@@ -294,14 +278,11 @@ class ImageTrainingPanel(QWidget):
             widget.setEnabled(not running)
 
     def _show_state(self, text: str, error: bool = False) -> None:
-        self.state_label.setText(text)
-        self.state_label.setStyleSheet("color: #b00020;" if error else "")
+        show_state(self.state_label, text, error)
         self.status_message.emit(text)
 
     def _show_fraction(self, fraction: float) -> None:
-        fraction = min(max(fraction, 0.0), 1.0)
-        self.progress.setValue(round(1000 * fraction))
-        self.progress.setFormat(f"{100 * fraction:.0f} %")
+        show_fraction(self.progress, fraction)
 
     def _add_loss(self, name: str, stats: dict) -> None:
         loss = float(stats["loss"])
