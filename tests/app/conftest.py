@@ -33,10 +33,12 @@ def garbage_collected_on_the_gui_thread():
     that happens to collect (which deadlocked Qt; app/gui_gc.py)."""
     import gc
 
-    gc.collect()
+    from app.gui_gc import collect
+
+    collect()
     gc.disable()
     yield
-    gc.collect()
+    collect()
     gc.enable()
 
 
