@@ -32,7 +32,6 @@ from app.dialogs import (
     show_error,
 )
 from app.engine_client import EngineClient
-from app.gui_gc import GuiThreadCollector
 from app.panels.audio import AudioPanel
 from app.panels.audio_space import AudioSpacePanel
 from app.panels.audio_training import AudioTrainingPanel
@@ -76,9 +75,6 @@ class MainWindow(QMainWindow):
                  client: EngineClient | None = None, parent: QWidget | None = None,
                  settings: Settings | None = None) -> None:
         super().__init__(parent)
-        # Cycles holding widgets must die on this thread, never an engine thread's.
-        self.collector = GuiThreadCollector(self)
-        self.collector.start()
         # Without ``settings`` nothing is read or written (tests, scripted screenshots).
         self.settings = settings
         self._start_message = ""
@@ -294,7 +290,6 @@ class MainWindow(QMainWindow):
         self._idle("Loading was cancelled.")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        self.collector.stop()
         # A result already queued for the GUI thread must not start a follow-up job on
         # the shut-down client.
         self.word_loader.forget()

@@ -26,19 +26,28 @@ from engine.storage import save_space  # noqa: E402
 KNOWN_WORDS = ("apple", "pear", "fruit", "rome", "italy", "germany", "berlin", "paris")
 
 
-@pytest.fixture(autouse=True)
-def garbage_collected_on_the_gui_thread():
-    """No automatic collection during a GUI test, and one collection here after it: a
-    closed window's widgets then die on the GUI thread, not later in an engine thread
-    that happens to collect (which deadlocked Qt; app/gui_gc.py)."""
+def collect_on_the_gui_thread() -> None:
+    """Widgets already given up (``deleteLater``) are deleted first, then cycles."""
     import gc
 
-    from app.gui_gc import collect
+    from PySide6.QtCore import QCoreApplication, QEvent
 
-    collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def garbage_collected_on_the_gui_thread():
+    """No automatic collection during a GUI test, and one collection here before and
+    after it: a closed window's widgets then die on the GUI thread, not later in an
+    engine thread that happens to collect (that deadlocked Qt: the engine thread freed
+    a menu while shiboken deleted the same tree on the GUI thread)."""
+    import gc
+
+    collect_on_the_gui_thread()
     gc.disable()
     yield
-    collect()
+    collect_on_the_gui_thread()
     gc.enable()
 
 
